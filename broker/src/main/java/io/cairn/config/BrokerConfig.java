@@ -1,0 +1,97 @@
+package io.cairn.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole validated configuration of one broker. Immutable; built by {@link ConfigLoader} from a
+ * TOML file or by {@link #defaults()}. Every key is documented in {@code docs/configuration.md}.
+ *
+ * <p>Threading: immutable, safe to share between threads.
+ */
+public record BrokerConfig(
+        List<Listener> listeners,
+        Storage storage,
+        Mqtt mqtt,
+        Router router,
+        Metrics metrics,
+        Auth auth) {
+
+    /** One network listener. {@code path} is used by ws/wss only; cert/key by tls/wss only. */
+    public record Listener(String type, String host, int port, String path,
+                           Path cert, Path key, Path clientCa, boolean useIdentityAsUsername) {
+        public static Listener tcp(String host, int port) {
+            return new Listener("tcp", host, port, null, null, null, null, false);
+        }
+        public static Listener ws(String host, int port, String path) {
+            return new Listener("ws", host, port, path, null, null, null, false);
+        }
+    }
+
+    /** Where and how durably state is kept. durability: sync | periodic | memory. */
+    public record Storage(Path dir, String durability, int flushIntervalMs) {
+        public static Storage defaults() {
+            return new Storage(Path.of("data"), "sync", 100);
+        }
+        public Storage withDurability(String d) {
+            return new Storage(dir, d, flushIntervalMs);
+        }
+        public Storage withDir(Path d) {
+            return new Storage(d, durability, flushIntervalMs);
+        }
+    }
+
+    /** Protocol limits. Names follow running.md. */
+    public record Mqtt(int maxKeepalive, int receiveMaximum, int maxInflight, int maxPacketSize,
+                       int maxQos, boolean retainAvailable, int topicAliasMaximum,
+                       long sessionExpiryMax, int maxQueuedMessages, long maxQueuedBytes,
+                       boolean queueQos0) {
+        public static Mqtt defaults() {
+            return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false);
+        }
+    }
+
+    /** A per-filter segment bound (rumqttd's names). */
+    public record Segment(long maxSegmentSize, int maxSegmentCount) {}
+
+    /** The bound on what one subscription filter holds; overflow: reject | drop-oldest. */
+    public record Router(Segment defaults, String overflow, Map<String, Segment> customSegments) {
+        public static Router defaults() {
+            return new Router(new Segment(104857600L, 10), "reject", Map.of());
+        }
+    }
+
+    /** Metrics endpoint; bind null = off. */
+    public record Metrics(String host, int port, int sysIntervalS) {
+        public static Metrics defaults() {
+            return new Metrics(null, 0, 10);
+        }
+    }
+
+    /** Authentication and authorisation. */
+    public record Auth(boolean allowAnonymous, Path passwordFile, Path aclFile) {
+        public static Auth defaults() {
+            return new Auth(true, null, null);
+        }
+    }
+
+    /** The embedded defaults of {@code ./cairn}: tcp 1883, ws 8083 /mqtt, data in ./data, sync. */
+    public static BrokerConfig defaults() {
+        return new BrokerConfig(
+                List.of(Listener.tcp("0.0.0.0", 1883), Listener.ws("0.0.0.0", 8083, "/mqtt")),
+                Storage.defaults(), Mqtt.defaults(), Router.defaults(), Metrics.defaults(), Auth.defaults());
+    }
+
+    public BrokerConfig withListeners(List<Listener> l) {
+        return new BrokerConfig(l, storage, mqtt, router, metrics, auth);
+    }
+
+    public BrokerConfig withStorage(Storage s) {
+        return new BrokerConfig(listeners, s, mqtt, router, metrics, auth);
+    }
+
+    public BrokerConfig withMqtt(Mqtt m) {
+        return new BrokerConfig(listeners, storage, m, router, metrics, auth);
+    }
+}

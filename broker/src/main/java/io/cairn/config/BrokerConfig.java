@@ -56,7 +56,7 @@ public record BrokerConfig(
     public record Segment(long maxSegmentSize, int maxSegmentCount) {}
 
     /** The bound on what one subscription filter holds; overflow: reject | drop-oldest. */
-    public record Router(Segment defaults, String overflow, Map<String, Segment> customSegments) {
+    public record Router(Segment segment, String overflow, Map<String, Segment> customSegments) {
         public static Router defaults() {
             return new Router(new Segment(104857600L, 10), "reject", Map.of());
         }

@@ -1,37 +1,96 @@
 package io.cairn;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.session.SessionEngine;
+import io.cairn.store.BrokerState;
+import io.cairn.store.MemoryStore;
+import io.cairn.store.Store;
+import io.cairn.transport.Listeners;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 /**
- * One running broker: listeners, the session engine and the store. {@link #start} returns once every
- * listener is bound; {@link #close} stops listeners, then the engine, then the store.
+ * One running broker: the store, the session engine and the listeners. {@link #start} recovers the
+ * state, starts the engine and returns once every listener is bound; {@link #close} stops the
+ * listeners, then the engine, then the store.
  *
- * <p>Threading: {@code start} and {@code close} may be called from any thread, once each.
+ * <p>Threading: {@code start} and {@code close} may be called from any thread; {@code close} is
+ * idempotent.
  */
 public final class Broker implements AutoCloseable {
 
-    private Broker() {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final Store store;
+    private final SessionEngine engine;
+    private final Listeners listeners;
+    private final List<InetSocketAddress> addresses;
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    private Broker(Store store, SessionEngine engine, Listeners listeners, List<InetSocketAddress> addresses) {
+        this.store = store;
+        this.engine = engine;
+        this.listeners = listeners;
+        this.addresses = addresses;
     }
 
     /** Starts a broker on the given configuration; listeners with port 0 get a free port. */
     public static Broker start(BrokerConfig config) throws Exception {
-        throw new UnsupportedOperationException("not yet");
+        long t0 = System.nanoTime();
+        Store store = openStore(config.storage());
+        BrokerState state = store.recover();
+        SessionEngine engine = new SessionEngine(state, store, config.mqtt());
+        engine.start();
+        Listeners listeners = new Listeners();
+        try {
+            List<InetSocketAddress> addresses = listeners.bind(config.listeners(), engine, config.mqtt());
+            log.info("Cairn started in {} ms (durability {})", (System.nanoTime() - t0) / 1_000_000,
+                    config.storage().durability());
+            return new Broker(store, engine, listeners, addresses);
+        } catch (Exception e) {
+            listeners.close();
+            engine.close();
+            store.close();
+            throw e;
+        }
+    }
+
+    private static Store openStore(BrokerConfig.Storage storage) {
+        if (!storage.durability().equals("memory")) {
+            log.warn("durability '{}' requested but the journal is not in this build yet: state is kept in memory only",
+                    storage.durability());
+        }
+        return new MemoryStore();
     }
 
     /** The bound address of each listener, in the order of the configuration. */
     public List<InetSocketAddress> boundAddresses() {
-        throw new UnsupportedOperationException("not yet");
+        return addresses;
+    }
+
+    /** The port of the first listener, convenient for tests. */
+    public int port() {
+        return addresses.get(0).getPort();
     }
 
     /** Blocks until the broker is closed. */
     public void awaitClose() throws InterruptedException {
-        throw new UnsupportedOperationException("not yet");
+        closed.await();
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed.getCount() == 0) {
+            return;
+        }
+        listeners.close();
+        engine.close();
+        store.close();
+        closed.countDown();
+        log.info("Cairn stopped");
     }
 }

@@ -1,0 +1,98 @@
+package io.cairn.routing;
+
+import io.cairn.config.BrokerConfig;
+import io.cairn.store.BrokerState;
+import io.cairn.store.Command;
+import io.cairn.store.Message;
+import io.cairn.store.SessionState;
+import io.cairn.store.SubscriptionOptions;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides where a message goes: one route per subscribed session, at the highest QoS granted among
+ * that session's matching subscriptions [MQTT-3.3.5-1], downgraded to the message's QoS
+ * [MQTT-3.8.4-6], with the Subscription Identifiers of all of them [MQTT-3.3.4-3], honouring No Local
+ * and Retain As Published. The decision is recorded in the {@link Command.Publish} so that replay
+ * does not depend on it.
+ *
+ * <p>Threading: not thread-safe; used by the session engine thread only (it reuses one map).
+ */
+public final class Router {
+
+    /** The routes, whether any goes to a session that outlives its connection, and whether a queue was full. */
+    public record Result(List<Command.Route> routes, boolean anyPersistent, boolean overQuota) {}
+
+    private static final int[] NO_IDS = new int[0];
+
+    private static final class Match {
+        int qos = -1;
+        boolean retainAsPublished;
+        int[] ids = NO_IDS;
+    }
+
+    private final BrokerState state;
+    private final Map<String, Match> matches = new LinkedHashMap<>();
+
+    public Router(BrokerState state) {
+        this.state = state;
+    }
+
+    /**
+     * Routes {@code m} published by {@code publisherId}. QoS 0 routes to sessions without a
+     * connection are left out unless {@code queue_qos0}; a QoS 1/2 route to a full queue is left out
+     * and reported as {@code overQuota}.
+     */
+    public Result route(Message m, String publisherId, Set<String> online, BrokerConfig.Mqtt limits) {
+        matches.clear();
+        state.subscriptions().match(m.topic(), (clientId, filter, options) -> collect(clientId, options, publisherId));
+        if (matches.isEmpty()) {
+            return new Result(List.of(), false, false);
+        }
+        List<Command.Route> routes = new ArrayList<>(matches.size());
+        boolean persistent = false;
+        boolean overQuota = false;
+        for (Map.Entry<String, Match> e : matches.entrySet()) {
+            String clientId = e.getKey();
+            Match match = e.getValue();
+            int qos = Math.min(m.qos(), match.qos);
+            SessionState s = state.session(clientId);
+            if (s == null) {
+                continue;
+            }
+            boolean isOnline = online.contains(clientId);
+            if (qos == 0 && !isOnline && !limits.queueQos0()) {
+                continue;
+            }
+            if (qos > 0 && full(s, limits)) {
+                overQuota = true;
+                continue;
+            }
+            routes.add(new Command.Route(clientId, qos, match.retainAsPublished && m.retain(), match.ids));
+            persistent |= s.persistent();
+        }
+        return new Result(routes, persistent, overQuota);
+    }
+
+    private void collect(String clientId, SubscriptionOptions options, String publisherId) {
+        if (options.noLocal() && clientId.equals(publisherId)) {
+            return; // [MQTT-3.8.3-3]
+        }
+        Match match = matches.computeIfAbsent(clientId, k -> new Match());
+        match.qos = Math.max(match.qos, options.qos());
+        match.retainAsPublished |= options.retainAsPublished();
+        if (options.subscriptionId() != 0) {
+            match.ids = Arrays.copyOf(match.ids, match.ids.length + 1);
+            match.ids[match.ids.length - 1] = options.subscriptionId();
+        }
+    }
+
+    private static boolean full(SessionState s, BrokerConfig.Mqtt limits) {
+        return s.queue().size() >= limits.maxQueuedMessages() || s.queuedBytes() >= limits.maxQueuedBytes();
+    }
+}

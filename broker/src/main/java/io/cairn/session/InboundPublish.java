@@ -1,0 +1,12 @@
+package io.cairn.session;
+
+import io.cairn.store.MessageProperties;
+
+/**
+ * A PUBLISH as the protocol handler validated it: topic alias resolved, payload copied to the heap.
+ *
+ * <p>Threading: immutable.
+ */
+public record InboundPublish(String topic, int qos, boolean retain, int packetId, byte[] payload,
+                             MessageProperties properties) {
+}

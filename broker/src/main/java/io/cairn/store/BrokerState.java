@@ -1,0 +1,168 @@
+package io.cairn.store;
+
+import io.cairn.routing.SubscriptionIndex;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The broker's state machine: sessions, the subscription index and retained messages. It changes
+ * only through {@link #apply}, which is deterministic: the same commands in the same order give the
+ * same state, whether they arrive live from the session engine or are replayed from the journal.
+ * {@code apply} ignores commands that no longer fit the state (for example an acknowledgement for a
+ * packet id not in flight) instead of failing, so replay never stops on them.
+ *
+ * <p>Threading: not thread-safe; owned by the session engine thread (during recovery, by the thread
+ * that replays the journal before the engine starts).
+ */
+public final class BrokerState {
+
+    private final Map<String, SessionState> sessions = new HashMap<>();
+    private final SubscriptionIndex<SubscriptionOptions> subscriptions = new SubscriptionIndex<>();
+    private final Map<String, Message> retained = new HashMap<>();
+    private long lastMessageId;
+
+    public SessionState session(String clientId) {
+        return sessions.get(clientId);
+    }
+
+    public Collection<SessionState> sessions() {
+        return sessions.values();
+    }
+
+    public SubscriptionIndex<SubscriptionOptions> subscriptions() {
+        return subscriptions;
+    }
+
+    public Map<String, Message> retained() {
+        return retained;
+    }
+
+    /** A fresh message id, larger than every id applied so far. */
+    public long nextMessageId() {
+        return lastMessageId + 1;
+    }
+
+    /** Applies one command. */
+    public void apply(Command command) {
+        if (command instanceof Command.Publish c) {
+            publish(c);
+        } else if (command instanceof Command.AssignOutbound c) {
+            assign(c);
+        } else if (command instanceof Command.CompleteOutbound c) {
+            withSession(c.clientId(), s -> s.inflight().remove(c.packetId()));
+        } else if (command instanceof Command.ReceivedOutbound c) {
+            withSession(c.clientId(), s -> {
+                SessionState.Inflight f = s.inflight().get(c.packetId());
+                if (f != null) {
+                    f.released = true;
+                }
+            });
+        } else if (command instanceof Command.ReleaseInbound c) {
+            withSession(c.clientId(), s -> s.releaseInbound(c.packetId()));
+        } else if (command instanceof Command.Dequeue c) {
+            withSession(c.clientId(), s -> s.removeQueued(c.messageId()));
+        } else if (command instanceof Command.Subscribe c) {
+            subscribe(c);
+        } else if (command instanceof Command.Unsubscribe c) {
+            unsubscribe(c);
+        } else if (command instanceof Command.OpenSession c) {
+            openSession(c);
+        } else if (command instanceof Command.SetExpiry c) {
+            withSession(c.clientId(), s -> s.setExpiryInterval(c.expiryInterval()));
+        } else if (command instanceof Command.ClearWill c) {
+            withSession(c.clientId(), s -> s.setWill(null));
+        } else if (command instanceof Command.EndSession c) {
+            endSession(c.clientId());
+        } else {
+            throw new IllegalArgumentException("unknown command " + command);
+        }
+    }
+
+    private void withSession(String clientId, java.util.function.Consumer<SessionState> change) {
+        SessionState s = sessions.get(clientId);
+        if (s != null) {
+            change.accept(s);
+        }
+    }
+
+    private void openSession(Command.OpenSession c) {
+        SessionState existing = sessions.get(c.clientId());
+        if (existing != null && c.cleanStart()) {
+            endSession(c.clientId());
+            existing = null;
+        }
+        if (existing == null) {
+            sessions.put(c.clientId(), new SessionState(c.clientId(), c.expiryInterval(), c.will()));
+        } else {
+            existing.setExpiryInterval(c.expiryInterval());
+            existing.setWill(c.will());
+        }
+    }
+
+    private void endSession(String clientId) {
+        SessionState s = sessions.remove(clientId);
+        if (s != null) {
+            for (String filter : s.subscriptions().keySet()) {
+                subscriptions.remove(clientId, filter);
+            }
+        }
+    }
+
+    private void subscribe(Command.Subscribe c) {
+        SessionState s = sessions.get(c.clientId());
+        if (s == null) {
+            return;
+        }
+        s.subscriptions().put(c.filter(), c.options());
+        subscriptions.put(c.clientId(), c.filter(), c.options());
+        int[] ids = c.options().subscriptionId() == 0 ? Delivery.NO_IDS : new int[] {c.options().subscriptionId()};
+        for (String topic : c.retainedTopics()) {
+            Message m = retained.get(topic);
+            if (m != null) {
+                // retained messages sent because of a SUBSCRIBE always carry RETAIN=1 [MQTT-3.3.1-8]
+                s.enqueue(new Delivery(m, Math.min(m.qos(), c.options().qos()), true, ids));
+            }
+        }
+    }
+
+    private void unsubscribe(Command.Unsubscribe c) {
+        SessionState s = sessions.get(c.clientId());
+        if (s != null && s.subscriptions().remove(c.filter()) != null) {
+            subscriptions.remove(c.clientId(), c.filter());
+        }
+    }
+
+    private void publish(Command.Publish c) {
+        Message m = c.message();
+        lastMessageId = Math.max(lastMessageId, m.id());
+        if (m.retain()) {
+            if (m.payload().length == 0) {
+                retained.remove(m.topic()); // [MQTT-3.3.1-10], [MQTT-3.3.1-11]
+            } else {
+                retained.put(m.topic(), m);
+            }
+        }
+        if (c.inboundPacketId() != 0) {
+            withSession(c.clientId(), s -> s.holdInbound(c.inboundPacketId()));
+        }
+        for (Command.Route r : c.routes()) {
+            SessionState s = sessions.get(r.clientId());
+            if (s != null) {
+                s.enqueue(new Delivery(m, r.qos(), r.retain(), r.subscriptionIds()));
+            }
+        }
+    }
+
+    private void assign(Command.AssignOutbound c) {
+        SessionState s = sessions.get(c.clientId());
+        if (s == null) {
+            return;
+        }
+        Delivery d = s.removeQueued(c.messageId());
+        if (d != null) {
+            s.assign(c.packetId(), d);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.cairn.store;
+
+import java.util.List;
+
+/**
+ * A change of broker state. Commands are the only way {@link BrokerState} changes, and carry every
+ * decision that depends on time, randomness or live connections (routing, packet ids, which retained
+ * messages a new subscription gets), so that applying the same commands in the same order always
+ * gives the same state: live, on recovery from the journal, and later on every Raft replica.
+ *
+ * <p>Threading: immutable values.
+ */
+public sealed interface Command {
+
+    /** The client id of the session the command belongs to (null for none). */
+    String clientId();
+
+    /** Creates a session, or resumes the stored one; {@code cleanStart} discards any stored one first. */
+    record OpenSession(String clientId, boolean cleanStart, long expiryInterval, Will will) implements Command {}
+
+    /** The session's expiry interval changed (5.0 DISCONNECT). */
+    record SetExpiry(String clientId, long expiryInterval) implements Command {}
+
+    /** The session's Will was published or cancelled. */
+    record ClearWill(String clientId) implements Command {}
+
+    /** The session ends: its state is discarded, its subscriptions removed. */
+    record EndSession(String clientId) implements Command {}
+
+    /**
+     * A subscription is added or replaced; {@code retainedTopics} are the topics whose retained
+     * messages are queued for it (chosen by Retain Handling and expiry at the time of the SUBSCRIBE).
+     */
+    record Subscribe(String clientId, String filter, SubscriptionOptions options, List<String> retainedTopics)
+            implements Command {}
+
+    /** A subscription is removed. */
+    record Unsubscribe(String clientId, String filter) implements Command {}
+
+    /**
+     * A message is accepted from a client (or a Will is published, then {@code clientId} is the
+     * will's owner and {@code inboundPacketId} 0): it becomes the retained message if its RETAIN flag
+     * is set, it is queued to every route, and for an inbound QoS 2 PUBLISH its packet id is held
+     * until PUBREL so that a re-sent PUBLISH is not routed twice.
+     */
+    record Publish(String clientId, int inboundPacketId, Message message, List<Route> routes) implements Command {}
+
+    /** One subscriber's share of a published message: its QoS, RETAIN flag and Subscription Ids. */
+    record Route(String clientId, int qos, boolean retain, int[] subscriptionIds) {}
+
+    /** An inbound QoS 2 packet id is released (PUBREL received). */
+    record ReleaseInbound(String clientId, int packetId) implements Command {}
+
+    /** The queued delivery of message {@code messageId} is sent with packet id {@code packetId}. */
+    record AssignOutbound(String clientId, int packetId, long messageId) implements Command {}
+
+    /** PUBREC received for an outbound QoS 2 delivery: from now on PUBREL is what is re-sent. */
+    record ReceivedOutbound(String clientId, int packetId) implements Command {}
+
+    /** An outbound delivery ended: PUBACK, PUBCOMP, or a negative PUBACK/PUBREC. */
+    record CompleteOutbound(String clientId, int packetId) implements Command {}
+
+    /** A queued delivery is removed without a packet id: QoS 0 sent, expired, or too large. */
+    record Dequeue(String clientId, long messageId) implements Command {}
+}

@@ -1,0 +1,148 @@
+package io.cairn.store;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the broker holds for one client id [MQTT-4.1.0-1]: subscriptions, the queue of
+ * deliveries not yet sent, the outbound deliveries in flight by packet id (in the order they were
+ * first sent, which is the re-send order [MQTT-4.6.0-1]), the inbound QoS 2 packet ids held until
+ * PUBREL, the Will, and the expiry interval.
+ *
+ * <p>Threading: owned by the session engine thread; changed only by {@link BrokerState#apply}.
+ */
+public final class SessionState {
+
+    /** Expiry interval meaning "never expires" (5.0 0xFFFFFFFF, and 3.x clean session 0). */
+    public static final long NEVER_EXPIRES = 0xFFFFFFFFL;
+
+    /** An outbound QoS 1/2 delivery that has a packet id and awaits its acknowledgement. */
+    public static final class Inflight {
+        public final int packetId;
+        public final Delivery delivery;
+        /** QoS 2 only: PUBREC arrived and PUBREL was sent; the PUBLISH is never sent again [MQTT-4.3.3-6]. */
+        public boolean released;
+
+        Inflight(int packetId, Delivery delivery) {
+            this.packetId = packetId;
+            this.delivery = delivery;
+        }
+    }
+
+    private final String clientId;
+    private long expiryInterval;
+    private Will will;
+    private final Map<String, SubscriptionOptions> subscriptions = new LinkedHashMap<>();
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
+    private final Set<Integer> inboundQos2 = new HashSet<>();
+    private int lastPacketId;
+    private long queuedBytes;
+
+    SessionState(String clientId, long expiryInterval, Will will) {
+        this.clientId = clientId;
+        this.expiryInterval = expiryInterval;
+        this.will = will;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    /** Seconds the session outlives its connection; 0 means it ends with the connection. */
+    public long expiryInterval() {
+        return expiryInterval;
+    }
+
+    /** A session that outlives its connection must be journaled; one that does not need not be. */
+    public boolean persistent() {
+        return expiryInterval > 0;
+    }
+
+    public Will will() {
+        return will;
+    }
+
+    public Map<String, SubscriptionOptions> subscriptions() {
+        return subscriptions;
+    }
+
+    /** Deliveries waiting for a packet id or for the connection, oldest first. */
+    public ArrayDeque<Delivery> queue() {
+        return queue;
+    }
+
+    public long queuedBytes() {
+        return queuedBytes;
+    }
+
+    /** In-flight outbound deliveries by packet id, in first-send order. */
+    public LinkedHashMap<Integer, Inflight> inflight() {
+        return inflight;
+    }
+
+    public boolean holdsInbound(int packetId) {
+        return inboundQos2.contains(packetId);
+    }
+
+    public int inboundHeld() {
+        return inboundQos2.size();
+    }
+
+    /** The next packet id not in flight, cycling through 1..65535 [MQTT-2.3.1-1]; 0 when all are in use. */
+    public int nextFreePacketId() {
+        int id = lastPacketId;
+        for (int i = 0; i < 65535; i++) {
+            id = id == 65535 ? 1 : id + 1;
+            if (!inflight.containsKey(id)) {
+                return id;
+            }
+        }
+        return 0;
+    }
+
+    // ---- mutations, called by BrokerState.apply only ----
+
+    void setExpiryInterval(long seconds) {
+        this.expiryInterval = seconds;
+    }
+
+    void setWill(Will will) {
+        this.will = will;
+    }
+
+    void enqueue(Delivery d) {
+        queue.addLast(d);
+        queuedBytes += d.message().footprint();
+    }
+
+    Delivery removeQueued(long messageId) {
+        Iterator<Delivery> it = queue.iterator();
+        while (it.hasNext()) {
+            Delivery d = it.next();
+            if (d.message().id() == messageId) {
+                it.remove();
+                queuedBytes -= d.message().footprint();
+                return d;
+            }
+        }
+        return null;
+    }
+
+    void assign(int packetId, Delivery d) {
+        inflight.put(packetId, new Inflight(packetId, d));
+        lastPacketId = packetId;
+    }
+
+    void holdInbound(int packetId) {
+        inboundQos2.add(packetId);
+    }
+
+    void releaseInbound(int packetId) {
+        inboundQos2.remove(packetId);
+    }
+}

@@ -1,0 +1,29 @@
+package io.cairn.store;
+
+import java.util.List;
+
+/**
+ * Where the commands that must survive a crash go. The session engine applies each command to
+ * {@link BrokerState} at once and hands the batch's commands to {@link #commit}; the packets the
+ * batch caused (acknowledgements, deliveries) leave only when {@code onDurable} runs, that is once
+ * the batch and every batch before it are durable. Two implementations: {@link MemoryStore} (nothing
+ * on disk) and the journal.
+ *
+ * <p>Threading: {@link #recover} is called once before the engine starts; {@link #commit} only from
+ * the session engine thread. {@code onDurable} callbacks run in commit order, on a thread of the
+ * store's choosing, and must not block.
+ */
+public interface Store extends AutoCloseable {
+
+    /** The state as it was last made durable (empty for a new or memory store). */
+    BrokerState recover() throws Exception;
+
+    /**
+     * Makes {@code commands} durable (an empty list is fine) and then runs {@code onDurable}, after
+     * the callbacks of every earlier commit.
+     */
+    void commit(List<Command> commands, Runnable onDurable);
+
+    @Override
+    void close();
+}

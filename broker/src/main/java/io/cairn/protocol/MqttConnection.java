@@ -353,7 +353,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 return;
             }
         }
-        if (qos > 0 && inboundUnacked.add(packetId) && inboundUnacked.size() > limits.receiveMaximum()) {
+        // only 5.0 clients know our Receive Maximum; 3.x clients are held back by the journal instead
+        if (v5 && qos > 0 && inboundUnacked.add(packetId) && inboundUnacked.size() > limits.receiveMaximum()) {
             fail(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded"); // [MQTT-3.3.4-7]
             return;
         }

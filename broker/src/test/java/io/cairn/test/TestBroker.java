@@ -1,0 +1,74 @@
+package io.cairn.test;
+
+import io.cairn.Broker;
+import io.cairn.config.BrokerConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A broker started in-process on an ephemeral loopback port for one test (class), on embedded
+ * defaults with durability {@code memory} unless the test says otherwise.
+ *
+ * <p>Threading: start and close from the test thread.
+ */
+public final class TestBroker implements AutoCloseable {
+
+    private final Broker broker;
+    private final Path dataDir;
+
+    private TestBroker(Broker broker, Path dataDir) {
+        this.broker = broker;
+        this.dataDir = dataDir;
+    }
+
+    /** Defaults, memory store, one TCP listener on 127.0.0.1:0 and one WebSocket listener. */
+    public static TestBroker start() throws Exception {
+        return start(m -> m);
+    }
+
+    /** As {@link #start()}, with the MQTT limits changed by {@code limits}. */
+    public static TestBroker start(UnaryOperator<BrokerConfig.Mqtt> limits) throws Exception {
+        return start(c -> c.withMqtt(limits.apply(c.mqtt())));
+    }
+
+    /** Starts on a config derived from the test defaults. */
+    public static TestBroker startWith(UnaryOperator<BrokerConfig> config) throws Exception {
+        return start(config);
+    }
+
+    private static TestBroker start(UnaryOperator<BrokerConfig> change) throws Exception {
+        Path dir = Files.createTempDirectory("cairn-test");
+        BrokerConfig config = BrokerConfig.defaults()
+                .withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0),
+                        BrokerConfig.Listener.ws("127.0.0.1", 0, "/mqtt")))
+                .withStorage(BrokerConfig.Storage.defaults().withDir(dir.resolve("data")).withDurability("memory"));
+        return new TestBroker(Broker.start(change.apply(config)), dir);
+    }
+
+    /** The TCP port. */
+    public int port() {
+        return broker.boundAddresses().get(0).getPort();
+    }
+
+    /** The WebSocket port (path /mqtt). */
+    public int wsPort() {
+        return broker.boundAddresses().get(1).getPort();
+    }
+
+    /** tcp://127.0.0.1:port for Paho. */
+    public String uri() {
+        return "tcp://127.0.0.1:" + port();
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}

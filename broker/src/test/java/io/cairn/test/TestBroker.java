@@ -31,15 +31,15 @@ public final class TestBroker implements AutoCloseable {
 
     /** As {@link #start()}, with the MQTT limits changed by {@code limits}. */
     public static TestBroker start(UnaryOperator<BrokerConfig.Mqtt> limits) throws Exception {
-        return start(c -> c.withMqtt(limits.apply(c.mqtt())));
+        return launch(c -> c.withMqtt(limits.apply(c.mqtt())));
     }
 
     /** Starts on a config derived from the test defaults. */
     public static TestBroker startWith(UnaryOperator<BrokerConfig> config) throws Exception {
-        return start(config);
+        return launch(config);
     }
 
-    private static TestBroker start(UnaryOperator<BrokerConfig> change) throws Exception {
+    private static TestBroker launch(UnaryOperator<BrokerConfig> change) throws Exception {
         Path dir = Files.createTempDirectory("cairn-test");
         BrokerConfig config = BrokerConfig.defaults()
                 .withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0),

@@ -39,6 +39,21 @@ public final class BrokerState {
         return retained;
     }
 
+    long lastMessageId() {
+        return lastMessageId;
+    }
+
+    void setLastMessageId(long id) {
+        lastMessageId = id;
+    }
+
+    /** Adds a session as a snapshot describes it (recovery only). */
+    SessionState restoreSession(String clientId, long expiryInterval, Will will) {
+        SessionState s = new SessionState(clientId, expiryInterval, will);
+        sessions.put(clientId, s);
+        return s;
+    }
+
     /** A fresh message id, larger than every id applied so far. */
     public long nextMessageId() {
         return lastMessageId + 1;

@@ -17,6 +17,10 @@ package io.cairn.store;
 public record Message(long id, String topic, int qos, boolean retain, byte[] payload,
                       MessageProperties properties, long expiresAtMillis) {
 
+    Message withProperties(MessageProperties p) {
+        return new Message(id, topic, qos, retain, payload, p, expiresAtMillis);
+    }
+
     public boolean expired(long nowMillis) {
         return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;
     }

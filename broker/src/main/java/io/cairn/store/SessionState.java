@@ -105,7 +105,19 @@ public final class SessionState {
         return 0;
     }
 
-    // ---- mutations, called by BrokerState.apply only ----
+    Set<Integer> inboundHeldIds() {
+        return inboundQos2;
+    }
+
+    int lastPacketId() {
+        return lastPacketId;
+    }
+
+    // ---- mutations, called by BrokerState.apply and StateSnapshot only ----
+
+    void setLastPacketId(int id) {
+        lastPacketId = id;
+    }
 
     void setExpiryInterval(long seconds) {
         this.expiryInterval = seconds;
@@ -133,9 +145,11 @@ public final class SessionState {
         return null;
     }
 
-    void assign(int packetId, Delivery d) {
-        inflight.put(packetId, new Inflight(packetId, d));
+    Inflight assign(int packetId, Delivery d) {
+        Inflight f = new Inflight(packetId, d);
+        inflight.put(packetId, f);
         lastPacketId = packetId;
+        return f;
     }
 
     void holdInbound(int packetId) {

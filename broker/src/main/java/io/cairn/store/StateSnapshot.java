@@ -1,0 +1,133 @@
+package io.cairn.store;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The whole {@link BrokerState} as bytes, so that recovery replays only the journal written after
+ * it. Each message is written once and referred to by id from retained entries, queues and
+ * in-flight deliveries, as in memory.
+ *
+ * <p>Threading: {@link #write} must run on the thread that owns the state (the engine thread);
+ * {@link #read} on the recovering thread.
+ */
+public final class StateSnapshot {
+
+    private static final int FORMAT = 1;
+
+    private StateSnapshot() {
+    }
+
+    public static byte[] write(BrokerState state) {
+        Map<Long, Message> messages = new LinkedHashMap<>();
+        state.retained().values().forEach(m -> messages.put(m.id(), m));
+        for (SessionState s : state.sessions()) {
+            s.queue().forEach(d -> messages.put(d.message().id(), d.message()));
+            s.inflight().values().forEach(f -> messages.put(f.delivery.message().id(), f.delivery.message()));
+        }
+        Wire.Writer w = new Wire.Writer(1 << 16);
+        w.i32(FORMAT).i64(state.lastMessageId());
+        w.i32(messages.size());
+        messages.values().forEach(m -> CommandCodec.writeMessage(w, m));
+        w.i32(state.retained().size());
+        state.retained().values().forEach(m -> w.i64(m.id()));
+        w.i32(state.sessions().size());
+        for (SessionState s : state.sessions()) {
+            writeSession(w, s);
+        }
+        return w.toByteArray();
+    }
+
+    private static void writeSession(Wire.Writer w, SessionState s) {
+        w.str(s.clientId()).i64(s.expiryInterval()).i32(s.lastPacketId());
+        CommandCodec.writeWill(w, s.will());
+        w.i32(s.subscriptions().size());
+        s.subscriptions().forEach((filter, o) -> {
+            w.str(filter);
+            CommandCodec.writeOptions(w, o);
+        });
+        w.i32(s.queue().size());
+        s.queue().forEach(d -> writeDelivery(w, d));
+        w.i32(s.inflight().size());
+        for (SessionState.Inflight f : s.inflight().values()) {
+            w.i32(f.packetId).bool(f.released);
+            writeDelivery(w, f.delivery);
+        }
+        w.i32(s.inboundHeldIds().size());
+        s.inboundHeldIds().forEach(w::i32);
+    }
+
+    private static void writeDelivery(Wire.Writer w, Delivery d) {
+        w.i64(d.message().id()).u8(d.qos()).bool(d.retain()).ints(d.subscriptionIds());
+    }
+
+    public static BrokerState read(byte[] bytes) {
+        Wire.Reader r = new Wire.Reader(bytes);
+        int format = r.i32();
+        if (format != FORMAT) {
+            throw new Wire.FormatException("unknown snapshot format " + format);
+        }
+        BrokerState state = new BrokerState();
+        state.setLastMessageId(r.i64());
+        int n = r.count(8);
+        Map<Long, Message> messages = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            Message m = CommandCodec.readMessage(r);
+            messages.put(m.id(), m);
+        }
+        int retained = r.count(8);
+        for (int i = 0; i < retained; i++) {
+            Message m = message(messages, r.i64());
+            state.retained().put(m.topic(), m);
+        }
+        int sessions = r.count(8);
+        for (int i = 0; i < sessions; i++) {
+            readSession(r, state, messages);
+        }
+        r.expectEnd();
+        return state;
+    }
+
+    private static void readSession(Wire.Reader r, BrokerState state, Map<Long, Message> messages) {
+        String clientId = r.str();
+        long expiry = r.i64();
+        int lastPacketId = r.i32();
+        Will will = CommandCodec.readWill(r);
+        SessionState s = state.restoreSession(clientId, expiry, will);
+        int subs = r.count(4);
+        for (int i = 0; i < subs; i++) {
+            String filter = r.str();
+            SubscriptionOptions o = CommandCodec.readOptions(r);
+            s.subscriptions().put(filter, o);
+            state.subscriptions().put(clientId, filter, o);
+        }
+        int queued = r.count(8);
+        for (int i = 0; i < queued; i++) {
+            s.enqueue(readDelivery(r, messages));
+        }
+        int inflight = r.count(8);
+        for (int i = 0; i < inflight; i++) {
+            int packetId = r.i32();
+            boolean released = r.bool();
+            s.assign(packetId, readDelivery(r, messages)).released = released;
+        }
+        int held = r.count(4);
+        for (int i = 0; i < held; i++) {
+            s.holdInbound(r.i32());
+        }
+        s.setLastPacketId(lastPacketId);
+    }
+
+    private static Delivery readDelivery(Wire.Reader r, Map<Long, Message> messages) {
+        return new Delivery(message(messages, r.i64()), r.u8(), r.bool(), r.ints());
+    }
+
+    private static Message message(Map<Long, Message> messages, long id) {
+        Message m = messages.get(id);
+        if (m == null) {
+            throw new Wire.FormatException("snapshot refers to unknown message " + id);
+        }
+        return m;
+    }
+}

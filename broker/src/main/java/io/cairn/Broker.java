@@ -47,7 +47,7 @@ public final class Broker implements AutoCloseable {
         engine.start();
         Listeners listeners = new Listeners();
         try {
-            List<InetSocketAddress> addresses = listeners.bind(config.listeners(), engine, config.mqtt());
+            List<InetSocketAddress> addresses = listeners.bind(config, engine);
             log.info("Cairn started in {} ms (durability {})", (System.nanoTime() - t0) / 1_000_000,
                     config.storage().durability());
             return new Broker(store, engine, listeners, addresses);

@@ -60,6 +60,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private final SessionEngine engine;
     private final BrokerConfig.Mqtt limits;
+    private final boolean allowAnonymous;
     private ChannelHandlerContext ctx;
     private Connection connection;
     private int version;
@@ -71,9 +72,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     /** 5.0 inbound topic aliases of this connection [MQTT-3.3.2-7]. */
     private final Map<Integer, String> topicAliases = new HashMap<>();
 
-    public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits) {
+    public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits, boolean allowAnonymous) {
         this.engine = engine;
         this.limits = limits;
+        this.allowAnonymous = allowAnonymous;
     }
 
     @Override
@@ -212,6 +214,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }
         } else if (version == Packets.V31 && clientId.length() > 23) {
             refuse(ReasonCodes.V3_IDENTIFIER_REJECTED, "3.1 client id longer than 23 characters");
+            return;
+        }
+
+        if (v5 && h.properties().getProperty(MqttProperties.MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
+            // enhanced authentication is not offered [MQTT-4.12.0-1]
+            refuse(ReasonCodes.BAD_AUTHENTICATION_METHOD, "unsupported authentication method");
+            return;
+        }
+        if (!allowAnonymous && !h.hasUserName()) {
+            refuse(v5 ? ReasonCodes.NOT_AUTHORIZED : ReasonCodes.V3_NOT_AUTHORIZED, "anonymous clients not allowed");
             return;
         }
 

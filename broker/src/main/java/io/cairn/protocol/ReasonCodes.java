@@ -22,6 +22,7 @@ public final class ReasonCodes {
     public static final int NOT_AUTHORIZED = 0x87;
     public static final int SERVER_UNAVAILABLE = 0x88;
     public static final int SERVER_BUSY = 0x89;
+    public static final int BAD_AUTHENTICATION_METHOD = 0x8C;
     public static final int SERVER_SHUTTING_DOWN = 0x8B;
     public static final int KEEP_ALIVE_TIMEOUT = 0x8D;
     public static final int SESSION_TAKEN_OVER = 0x8E;

@@ -52,10 +52,11 @@ public final class Listeners implements AutoCloseable {
     }
 
     /** Binds every listener; returns the bound addresses in configuration order. */
-    public List<InetSocketAddress> bind(List<BrokerConfig.Listener> listeners, SessionEngine engine,
-                                        BrokerConfig.Mqtt limits) throws InterruptedException {
+    public List<InetSocketAddress> bind(BrokerConfig config, SessionEngine engine) throws InterruptedException {
         List<InetSocketAddress> addresses = new ArrayList<>();
-        for (BrokerConfig.Listener l : listeners) {
+        BrokerConfig.Mqtt limits = config.mqtt();
+        boolean allowAnonymous = config.auth().allowAnonymous();
+        for (BrokerConfig.Listener l : config.listeners()) {
             if (!l.type().equals("tcp") && !l.type().equals("ws")) {
                 throw new IllegalArgumentException("listener type '" + l.type() + "' is not available yet");
             }
@@ -74,7 +75,7 @@ public final class Listeners implements AutoCloseable {
                             }
                             p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize()));
                             p.addLast("encoder", MqttEncoder.INSTANCE);
-                            p.addLast("mqtt", new MqttConnection(engine, limits));
+                            p.addLast("mqtt", new MqttConnection(engine, limits, allowAnonymous));
                         }
                     });
             Channel ch = b.bind(l.host(), l.port()).sync().channel();

@@ -356,6 +356,14 @@ public final class SessionEngine implements AutoCloseable {
     private void afterRecovery() {
         now = System.currentTimeMillis();
         for (SessionState s : List.copyOf(state.sessions())) {
+            if (!limits.queueQos0()) {
+                // QoS 0 deliveries are sent without a journal record; after a restart they are gone
+                for (Delivery d : List.copyOf(s.queue())) {
+                    if (d.qos() == 0) {
+                        execute(new Command.Dequeue(s.clientId(), d.message().id()), false);
+                    }
+                }
+            }
             if (s.will() != null) {
                 long delay = Math.min(s.will().delaySeconds(), s.expiryInterval());
                 if (delay == 0) {

@@ -3,8 +3,10 @@ package io.cairn;
 import io.cairn.config.BrokerConfig;
 import io.cairn.session.SessionEngine;
 import io.cairn.store.BrokerState;
+import io.cairn.store.JournalStore;
 import io.cairn.store.MemoryStore;
 import io.cairn.store.Store;
+import io.cairn.store.journal.Journal;
 import io.cairn.transport.Listeners;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +44,13 @@ public final class Broker implements AutoCloseable {
     public static Broker start(BrokerConfig config) throws Exception {
         long t0 = System.nanoTime();
         Store store = openStore(config.storage());
-        BrokerState state = store.recover();
+        BrokerState state;
+        try {
+            state = store.recover();
+        } catch (Exception e) {
+            store.close();
+            throw e;
+        }
         SessionEngine engine = new SessionEngine(state, store, config.mqtt());
         engine.start();
         Listeners listeners = new Listeners();
@@ -60,11 +68,11 @@ public final class Broker implements AutoCloseable {
     }
 
     private static Store openStore(BrokerConfig.Storage storage) {
-        if (!storage.durability().equals("memory")) {
-            log.warn("durability '{}' requested but the journal is not in this build yet: state is kept in memory only",
-                    storage.durability());
-        }
-        return new MemoryStore();
+        return switch (storage.durability()) {
+            case "memory" -> new MemoryStore();
+            case "periodic" -> new JournalStore(storage.dir(), Journal.Mode.PERIODIC, storage.flushIntervalMs());
+            default -> new JournalStore(storage.dir(), Journal.Mode.SYNC, storage.flushIntervalMs());
+        };
     }
 
     /** The bound address of each listener, in the order of the configuration. */

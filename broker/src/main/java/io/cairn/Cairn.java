@@ -1,12 +1,110 @@
 package io.cairn;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.config.ConfigException;
+import io.cairn.config.ConfigLoader;
+import io.cairn.store.journal.JournalRepair;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** Temporary entry point until the CLI lands: starts on embedded defaults. */
-public final class Cairn {
-    public static void main(String[] args) throws Exception {
-        Broker b = Broker.start(BrokerConfig.defaults().withStorage(BrokerConfig.Storage.defaults().withDurability("memory")));
-        Runtime.getRuntime().addShutdownHook(new Thread(b::close));
-        b.awaitClose();
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+/**
+ * The command line: {@code cairn [--config FILE]} runs the broker in the foreground;
+ * {@code check-config FILE} validates a file; {@code repair DIR} repairs a damaged journal.
+ *
+ * <p>Threading: runs on the main thread; a shutdown hook closes the broker on SIGTERM / Ctrl-C.
+ */
+@Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = Cairn.Version.class,
+        description = "An MQTT broker that acknowledges only what is on disk.",
+        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly / file valid", "1:configuration invalid (check-config) or repair failed",
+                "2:bad configuration or command line at start-up", "3:the broker failed to start (port in use, journal damaged, ...)"})
+public final class Cairn implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "TOML configuration file (default: embedded defaults)")
+    private Path config;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Cairn()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        BrokerConfig cfg;
+        try {
+            cfg = config == null ? BrokerConfig.defaults() : ConfigLoader.load(config);
+        } catch (ConfigException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        Broker broker;
+        try {
+            broker = Broker.start(cfg);
+        } catch (Exception e) {
+            System.err.println("cairn: cannot start: " + e.getMessage());
+            return 3;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "cairn-shutdown"));
+        broker.awaitClose();
+        return 0;
+    }
+
+    @Command(name = "check-config", mixinStandardHelpOptions = true,
+            description = "Validates a configuration file: prints FILE: OK, or every error and exits 1.")
+    static final class CheckConfig implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE")
+        private Path file;
+
+        @Override
+        public Integer call() {
+            try {
+                ConfigLoader.load(file);
+                System.out.println(file + ": OK");
+                return 0;
+            } catch (ConfigException e) {
+                System.err.println(e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+            description = "Repairs a journal directory after a checksum failure: keeps a copy of it, "
+                    + "then truncates the log at the first bad record.")
+    static final class Repair implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the storage directory ([storage] dir)")
+        private Path dir;
+
+        @Override
+        public Integer call() {
+            try {
+                System.out.println(JournalRepair.repair(dir));
+                return 0;
+            } catch (IOException e) {
+                System.err.println("cairn repair: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Cairn.class.getResourceAsStream("/cairn-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"cairn " + p.getProperty("version", "unknown")};
+        }
     }
 }

@@ -1,0 +1,329 @@
+package io.cairn.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.cairn.routing.Topics;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a TOML configuration file into a {@link BrokerConfig}: keys absent from the file keep their
+ * embedded defaults, a {@code [[listeners]]} list replaces the default listeners, and paths are
+ * relative to the file's own folder. Every key is checked; all problems are reported together, each
+ * as {@code FILE:LINE: key 'section.key' = value: allowed ...}. Unknown keys are errors, so a typo
+ * never passes silently.
+ *
+ * <p>Threading: stateless; safe from any thread.
+ */
+public final class ConfigLoader {
+
+    private static final Map<String, Set<String>> KNOWN_KEYS = Map.of(
+            "listeners", Set.of("type", "bind", "path", "cert", "key", "client_ca", "use_identity_as_username"),
+            "storage", Set.of("dir", "durability", "flush_interval_ms"),
+            "mqtt", Set.of("max_keepalive", "receive_maximum", "max_inflight", "max_packet_size", "max_qos",
+                    "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
+                    "max_queued_bytes", "queue_qos0"),
+            "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment"),
+            "metrics", Set.of("bind", "sys_interval_s"),
+            "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
+
+    private final Path file;
+    private final Path folder;
+    private final Map<String, Integer> lines;
+    private final List<String> errors = new ArrayList<>();
+
+    private ConfigLoader(Path file, String text) {
+        this.file = file;
+        Path parent = file.toAbsolutePath().getParent();
+        this.folder = parent == null ? Path.of(".") : parent;
+        this.lines = KeyLines.index(text);
+    }
+
+    /** Loads and validates the file; throws with every problem found. */
+    public static BrokerConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read the configuration file: " + e.getMessage()));
+        }
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(text);
+        } catch (JsonProcessingException e) {
+            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw new ConfigException(List.of(file + ":" + line + ": not valid TOML: " + e.getOriginalMessage()));
+        }
+        ConfigLoader loader = new ConfigLoader(file, text);
+        BrokerConfig config = loader.read(root == null ? new TomlMapper().createObjectNode() : root);
+        if (!loader.errors.isEmpty()) {
+            throw new ConfigException(loader.errors);
+        }
+        return config;
+    }
+
+    private BrokerConfig read(JsonNode root) {
+        BrokerConfig d = BrokerConfig.defaults();
+        checkKnown(root, "", KNOWN_KEYS.keySet());
+        List<BrokerConfig.Listener> listeners = root.has("listeners") ? listeners(root.get("listeners")) : d.listeners();
+        return new BrokerConfig(listeners, storage(section(root, "storage"), d.storage()),
+                mqtt(section(root, "mqtt"), d.mqtt()), router(section(root, "router"), d.router()),
+                metrics(section(root, "metrics"), d.metrics()), auth(section(root, "auth"), d.auth()));
+    }
+
+    // ---------------------------------------------------------------- sections
+
+    private List<BrokerConfig.Listener> listeners(JsonNode node) {
+        List<BrokerConfig.Listener> out = new ArrayList<>();
+        if (!node.isArray()) {
+            error("listeners", node, "a list of [[listeners]] tables");
+            return out;
+        }
+        for (int i = 0; i < node.size(); i++) {
+            String at = "listeners[" + i + "]";
+            JsonNode l = node.get(i);
+            checkKnown(l, at, KNOWN_KEYS.get("listeners"));
+            String type = oneOf(l, at, "type", "tcp", "tcp", "tls", "ws", "wss");
+            HostPort bind = hostPort(l, at, "bind", null);
+            boolean web = type.equals("ws") || type.equals("wss");
+            boolean tls = type.equals("tls") || type.equals("wss");
+            String path = string(l, at, "path", web ? "/mqtt" : null);
+            if (path != null && !web) {
+                error(at + ".path", l.get("path"), "only for ws and wss listeners");
+            } else if (path != null && !path.startsWith("/")) {
+                error(at + ".path", l.get("path"), "a path starting with '/'");
+            }
+            Path cert = file(l, at, "cert");
+            Path key = file(l, at, "key");
+            if (tls && (cert == null || key == null)) {
+                error(at + ".cert", l.get("cert"), "cert and key (PEM files) are required for " + type + " listeners");
+            }
+            Path clientCa = file(l, at, "client_ca");
+            boolean identity = bool(l, at, "use_identity_as_username", false);
+            if (bind != null) {
+                out.add(new BrokerConfig.Listener(type, bind.host, bind.port, path, cert, key, clientCa, identity));
+            }
+        }
+        return out;
+    }
+
+    private BrokerConfig.Storage storage(JsonNode n, BrokerConfig.Storage d) {
+        checkKnown(n, "storage", KNOWN_KEYS.get("storage"));
+        Path dir = n.has("dir") ? resolve(string(n, "storage", "dir", null)) : d.dir();
+        String durability = oneOf(n, "storage", "durability", d.durability(), "sync", "periodic", "memory");
+        int flush = (int) integer(n, "storage", "flush_interval_ms", d.flushIntervalMs(), 1, 60_000);
+        return new BrokerConfig.Storage(dir, durability, flush);
+    }
+
+    private BrokerConfig.Mqtt mqtt(JsonNode n, BrokerConfig.Mqtt d) {
+        String s = "mqtt";
+        checkKnown(n, s, KNOWN_KEYS.get(s));
+        return new BrokerConfig.Mqtt(
+                (int) integer(n, s, "max_keepalive", d.maxKeepalive(), 0, 65535),
+                (int) integer(n, s, "receive_maximum", d.receiveMaximum(), 1, 65535),
+                (int) integer(n, s, "max_inflight", d.maxInflight(), 1, 65535),
+                (int) integer(n, s, "max_packet_size", d.maxPacketSize(), 16, 268_435_460),
+                (int) integer(n, s, "max_qos", d.maxQos(), 0, 2),
+                bool(n, s, "retain_available", d.retainAvailable()),
+                (int) integer(n, s, "topic_alias_maximum", d.topicAliasMaximum(), 0, 65535),
+                integer(n, s, "session_expiry_max", d.sessionExpiryMax(), 0, 4_294_967_295L),
+                (int) integer(n, s, "max_queued_messages", d.maxQueuedMessages(), 1, Integer.MAX_VALUE),
+                integer(n, s, "max_queued_bytes", d.maxQueuedBytes(), 1, Long.MAX_VALUE),
+                bool(n, s, "queue_qos0", d.queueQos0()));
+    }
+
+    private BrokerConfig.Router router(JsonNode n, BrokerConfig.Router d) {
+        checkKnown(n, "router", KNOWN_KEYS.get("router"));
+        BrokerConfig.Segment segment = segment(n, "router", d.segment());
+        String overflow = oneOf(n, "router", "overflow", d.overflow(), "reject", "drop-oldest");
+        Map<String, BrokerConfig.Segment> custom = new LinkedHashMap<>();
+        JsonNode c = n.get("custom_segment");
+        if (c != null) {
+            Iterator<Map.Entry<String, JsonNode>> it = c.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String at = "router.custom_segment.'" + e.getKey() + "'";
+                if (!Topics.isValidFilter(e.getKey())) {
+                    error(at, null, "a valid MQTT topic filter ('#' only last and a whole level, '+' a whole level)");
+                }
+                checkKnown(e.getValue(), at, Set.of("max_segment_size", "max_segment_count"));
+                custom.put(e.getKey(), segment(e.getValue(), at, segment));
+            }
+        }
+        return new BrokerConfig.Router(segment, overflow, Map.copyOf(custom));
+    }
+
+    private BrokerConfig.Segment segment(JsonNode n, String at, BrokerConfig.Segment d) {
+        return new BrokerConfig.Segment(integer(n, at, "max_segment_size", d.maxSegmentSize(), 1, Long.MAX_VALUE),
+                (int) integer(n, at, "max_segment_count", d.maxSegmentCount(), 1, Integer.MAX_VALUE));
+    }
+
+    private BrokerConfig.Metrics metrics(JsonNode n, BrokerConfig.Metrics d) {
+        checkKnown(n, "metrics", KNOWN_KEYS.get("metrics"));
+        HostPort bind = hostPort(n, "metrics", "bind", null);
+        int sys = (int) integer(n, "metrics", "sys_interval_s", d.sysIntervalS(), 0, 86_400);
+        return bind == null ? new BrokerConfig.Metrics(null, 0, sys) : new BrokerConfig.Metrics(bind.host, bind.port, sys);
+    }
+
+    private BrokerConfig.Auth auth(JsonNode n, BrokerConfig.Auth d) {
+        checkKnown(n, "auth", KNOWN_KEYS.get("auth"));
+        return new BrokerConfig.Auth(bool(n, "auth", "allow_anonymous", d.allowAnonymous()),
+                file(n, "auth", "password_file"), file(n, "auth", "acl_file"));
+    }
+
+    // ---------------------------------------------------------------- typed values
+
+    private record HostPort(String host, int port) {}
+
+    private static final Pattern HOST_PORT = Pattern.compile("^(\\[[0-9A-Fa-f:.]+]|[^:\\[\\]]+):(\\d{1,5})$");
+
+    private HostPort hostPort(JsonNode n, String at, String key, HostPort absent) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            if (at.startsWith("listeners")) {
+                error(at + "." + key, null, "\"host:port\" is required, e.g. \"0.0.0.0:1883\"");
+            }
+            return absent;
+        }
+        Matcher m = v.isTextual() ? HOST_PORT.matcher(v.asText()) : null;
+        if (m == null || !m.matches() || Integer.parseInt(m.group(2)) > 65535) {
+            error(at + "." + key, v, "\"host:port\" with a port 0..65535 (IPv6 as \"[::1]:1883\")");
+            return absent;
+        }
+        String host = m.group(1).startsWith("[") ? m.group(1).substring(1, m.group(1).length() - 1) : m.group(1);
+        return new HostPort(host, Integer.parseInt(m.group(2)));
+    }
+
+    private long integer(JsonNode n, String at, String key, long absent, long min, long max) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max || !v.canConvertToLong()) {
+            error(at + "." + key, v, "an integer from " + min + " to " + max);
+            return absent;
+        }
+        return v.asLong();
+    }
+
+    private boolean bool(JsonNode n, String at, String key, boolean absent) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isBoolean()) {
+            error(at + "." + key, v, "true or false");
+            return absent;
+        }
+        return v.asBoolean();
+    }
+
+    private String string(JsonNode n, String at, String key, String absent) {
+        JsonNode v = n.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (!v.isTextual() || v.asText().isEmpty()) {
+            error(at + "." + key, v, "a non-empty string");
+            return absent;
+        }
+        return v.asText();
+    }
+
+    private String oneOf(JsonNode n, String at, String key, String absent, String... allowed) {
+        String v = string(n, at, key, absent);
+        if (v != null && !List.of(allowed).contains(v)) {
+            error(at + "." + key, n.get(key), "one of " + String.join(", ", allowed));
+            return absent;
+        }
+        return v;
+    }
+
+    private Path file(JsonNode n, String at, String key) {
+        String v = string(n, at, key, null);
+        if (v == null) {
+            return null;
+        }
+        Path p = resolve(v);
+        if (!Files.isRegularFile(p)) {
+            error(at + "." + key, n.get(key), "an existing file (looked for " + p + ")");
+        }
+        return p;
+    }
+
+    private Path resolve(String path) {
+        return path == null ? null : folder.resolve(path).normalize();
+    }
+
+    private JsonNode section(JsonNode root, String name) {
+        JsonNode n = root.get(name);
+        if (n == null) {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        }
+        if (!n.isObject()) {
+            error(name, n, "a table [" + name + "]");
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        }
+        return n;
+    }
+
+    private void checkKnown(JsonNode n, String at, Set<String> known) {
+        if (n == null || !n.isObject()) {
+            return;
+        }
+        n.fieldNames().forEachRemaining(k -> {
+            if (!known.contains(k)) {
+                String where = at.isEmpty() ? k : at + "." + k;
+                error(where, null, "no such key; known here: " + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        });
+    }
+
+    private void error(String key, JsonNode value, String allowed) {
+        int line = lines.getOrDefault(key, lines.getOrDefault(key.replaceAll("\\[\\d+]", ""), 0));
+        String shown = value == null ? "" : " = " + value;
+        errors.add(file + ":" + line + ": key '" + key + "'" + shown + ": " + allowed);
+    }
+
+    /** Finds the line of each key in the TOML text by following its table headers. */
+    static final class KeyLines {
+        private static final Pattern TABLE = Pattern.compile("^\\s*\\[\\s*([^\\[\\]]+?)\\s*]\\s*(#.*)?$");
+        private static final Pattern ARRAY_TABLE = Pattern.compile("^\\s*\\[\\[\\s*([^\\[\\]]+?)\\s*]]\\s*(#.*)?$");
+        private static final Pattern KEY = Pattern.compile("^\\s*([A-Za-z0-9_-]+)\\s*=");
+
+        static Map<String, Integer> index(String text) {
+            Map<String, Integer> out = new HashMap<>();
+            Map<String, Integer> arrayCounts = new HashMap<>();
+            String table = "";
+            String[] lines = text.split("\r?\n", -1);
+            for (int i = 0; i < lines.length; i++) {
+                String line = lines[i];
+                Matcher m;
+                if ((m = ARRAY_TABLE.matcher(line)).matches()) {
+                    String name = m.group(1);
+                    int idx = arrayCounts.merge(name, 1, Integer::sum) - 1;
+                    table = name + "[" + idx + "]";
+                    out.putIfAbsent(table, i + 1);
+                } else if ((m = TABLE.matcher(line)).matches()) {
+                    table = m.group(1).replace("\"", "'");
+                    out.putIfAbsent(table, i + 1);
+                } else if ((m = KEY.matcher(line)).find()) {
+                    out.putIfAbsent(table.isEmpty() ? m.group(1) : table + "." + m.group(1), i + 1);
+                }
+            }
+            return out;
+        }
+    }
+}

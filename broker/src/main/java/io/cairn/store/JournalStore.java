@@ -1,0 +1,138 @@
+package io.cairn.store;
+
+import io.cairn.store.journal.FileLayer;
+import io.cairn.store.journal.Journal;
+import io.cairn.store.journal.Snapshots;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The durable {@link Store}: commands go to the {@link Journal} as records, a batch's packets are
+ * released when the journal reports the batch durable (after {@code force()} in {@code sync} mode).
+ * Every {@value #SNAPSHOT_EVERY_BYTES} journaled bytes, and at a clean shutdown, the state is written
+ * as a snapshot once the records it covers are durable; then the segments before it are deleted, so
+ * start-up replays only what came after the newest snapshot.
+ *
+ * <p>Threading: {@link #recover} on the starting thread; {@link #commit} on the engine thread (it
+ * also serialises snapshots there, since the engine owns the state); snapshot files are written on a
+ * background thread.
+ */
+public final class JournalStore implements Store {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
+    static final long SNAPSHOT_EVERY_BYTES = 256L << 20;
+
+    private final Journal.Options options;
+    private final ExecutorService snapshotWriter =
+            Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "cairn-snapshot");
+                t.setDaemon(true);
+                return t;
+            });
+    private Journal journal;
+    private BrokerState state;
+    private long bytesSinceSnapshot;
+    private long snapshotSeq;
+
+    public JournalStore(Path dir, Journal.Mode mode, long flushIntervalMs) {
+        this(Journal.Options.of(dir.resolve("journal"), mode).withFlushInterval(flushIntervalMs));
+    }
+
+    public JournalStore(Journal.Options options) {
+        this.options = options;
+    }
+
+    @Override
+    public BrokerState recover() throws IOException {
+        long t0 = System.nanoTime();
+        java.nio.file.Files.createDirectories(options.dir());
+        FileLayer files = options.files();
+        Snapshots.Snapshot snapshot = Snapshots.latest(files, options.dir());
+        BrokerState s = snapshot == null ? new BrokerState() : StateSnapshot.read(snapshot.state());
+        snapshotSeq = snapshot == null ? 0 : snapshot.seq();
+        journal = Journal.open(options, snapshotSeq, (seq, type, body) -> {
+            try {
+                s.apply(CommandCodec.decode(type, body));
+            } catch (RuntimeException e) {
+                throw new IOException("journal record " + seq + " (type " + type + ") in " + options.dir()
+                        + " passed its checksum but does not decode: " + e.getMessage(), e);
+            }
+        });
+        this.state = s;
+        Journal.Recovered r = journal.recovered();
+        long queued = 0;
+        for (SessionState ss : s.sessions()) {
+            queued += ss.queue().size() + ss.inflight().size();
+        }
+        log.info("recovered from {}: {} sessions, {} queued or in-flight messages, {} retained; "
+                        + "snapshot at record {} + {} records replayed from {} segment(s) in {} s",
+                options.dir(), s.sessions().size(), queued, s.retained().size(), snapshotSeq, r.records(),
+                r.segments(), String.format("%.3f", (System.nanoTime() - t0) / 1e9));
+        return s;
+    }
+
+    @Override
+    public void commit(List<Command> commands, Runnable onDurable) {
+        for (Command c : commands) {
+            byte[] body = CommandCodec.encode(c);
+            journal.append(CommandCodec.type(c), body);
+            bytesSinceSnapshot += body.length + 9;
+        }
+        journal.commit(onDurable);
+        if (bytesSinceSnapshot >= SNAPSHOT_EVERY_BYTES) {
+            snapshot();
+        }
+    }
+
+    /** Serialises the state now (engine thread) and writes it once the records it covers are durable. */
+    private void snapshot() {
+        bytesSinceSnapshot = 0;
+        long seq = journal.lastSeq();
+        if (seq == snapshotSeq) {
+            return;
+        }
+        byte[] bytes = StateSnapshot.write(state);
+        journal.commit(() -> snapshotWriter.execute(() -> writeSnapshot(seq, bytes)));
+    }
+
+    private void writeSnapshot(long seq, byte[] bytes) {
+        try {
+            Snapshots.write(options.files(), options.dir(), seq, bytes);
+            snapshotSeq = seq;
+            journal.deleteSegmentsUpTo(seq);
+            log.info("snapshot at record {} ({} bytes)", seq, bytes.length);
+        } catch (IOException e) {
+            log.warn("snapshot at record {} failed; the journal keeps everything: {}", seq, e.toString());
+        }
+    }
+
+    /** Whether the last journal write succeeded. */
+    public boolean healthy() {
+        return journal == null || journal.healthy();
+    }
+
+    /** Called after the engine stopped: a final snapshot makes the next start-up quick. */
+    @Override
+    public void close() {
+        if (journal == null) {
+            return;
+        }
+        if (state != null && journal.lastSeq() != snapshotSeq) {
+            snapshot();
+        }
+        journal.close();
+        snapshotWriter.shutdown();
+        try {
+            snapshotWriter.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.cairn.store.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Snapshot files {@code snapshot-<seq>.bin}: the state after record {@code seq}, as
+ * {@code [int magic][long seq][int crc32c][int length][bytes]}, written to a temporary file, forced,
+ * renamed into place and the directory forced, so a snapshot is either whole or absent. The newest
+ * valid one is used; a damaged newest one falls back to the one before. Two are kept.
+ *
+ * <p>Threading: stateless; call from one thread at a time per directory.
+ */
+public final class Snapshots {
+
+    private static final int MAGIC = 0x43534e50; // "CSNP"
+    private static final String PREFIX = "snapshot-";
+    private static final String SUFFIX = ".bin";
+    private static final int KEEP = 2;
+
+    /** A snapshot read back. */
+    public record Snapshot(long seq, byte[] state) {}
+
+    private Snapshots() {
+    }
+
+    public static void write(FileLayer files, Path dir, long seq, byte[] state) throws IOException {
+        Path tmp = dir.resolve(PREFIX + seq + ".tmp");
+        Path target = dir.resolve(String.format("%s%020d%s", PREFIX, seq, SUFFIX));
+        CRC32C crc = new CRC32C();
+        crc.update(state);
+        ByteBuffer b = ByteBuffer.allocate(20 + state.length);
+        b.putInt(MAGIC).putLong(seq).putInt((int) crc.getValue()).putInt(state.length).put(state).flip();
+        try (FileLayer.LogFile f = files.open(tmp)) {
+            f.write(b, 0);
+            f.force();
+        }
+        files.rename(tmp, target);
+        files.syncDirectory(dir);
+        prune(files, dir);
+    }
+
+    /** The newest valid snapshot, or null. */
+    public static Snapshot latest(FileLayer files, Path dir) throws IOException {
+        List<Path> all = list(files, dir);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Snapshot s = read(files, all.get(i));
+            if (s != null) {
+                return s;
+            }
+            org.slf4j.LoggerFactory.getLogger(Snapshots.class).warn("snapshot {} is damaged; using an older one", all.get(i));
+        }
+        return null;
+    }
+
+    private static Snapshot read(FileLayer files, Path p) throws IOException {
+        byte[] data = SegmentScan.readAll(files, p);
+        if (data.length < 20) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(data);
+        if (b.getInt() != MAGIC) {
+            return null;
+        }
+        long seq = b.getLong();
+        int crc = b.getInt();
+        int length = b.getInt();
+        if (length != data.length - 20) {
+            return null;
+        }
+        CRC32C c = new CRC32C();
+        c.update(data, 20, length);
+        if ((int) c.getValue() != crc) {
+            return null;
+        }
+        byte[] state = new byte[length];
+        b.get(state);
+        return new Snapshot(seq, state);
+    }
+
+    private static List<Path> list(FileLayer files, Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : files.list(dir)) {
+            String n = p.getFileName().toString();
+            if (n.startsWith(PREFIX) && n.endsWith(SUFFIX)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static void prune(FileLayer files, Path dir) throws IOException {
+        List<Path> all = list(files, dir);
+        for (int i = 0; i < all.size() - KEEP; i++) {
+            files.delete(all.get(i));
+        }
+        for (Path p : files.list(dir)) {
+            if (p.getFileName().toString().endsWith(".tmp")) {
+                files.delete(p);
+            }
+        }
+    }
+}

@@ -1,5 +1,11 @@
 package io.cairn.protocol;
 
-/** Placeholder until the strict decoder lands: a decode failure with its 5.0 reason code. */
+/**
+ * What {@link MqttPacketDecoder} emits instead of a packet it cannot accept: the MQTT 5 reason code
+ * (0x81 Malformed Packet, 0x82 Protocol Error, 0x95 Packet too large), why, and whether it happened
+ * before the protocol version was known (then the connection is closed without a reply).
+ *
+ * <p>Threading: immutable.
+ */
 public record MalformedPacket(int reasonCode, String reason, boolean inConnect) {
 }

@@ -1,17 +1,515 @@
 package io.cairn.protocol;
 
-import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttSubscribePayload;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubscribePayload;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.util.AttributeKey;
 
-/** Placeholder until the strict decoder lands: Netty's decoder with our size limit. */
-public final class MqttPacketDecoder extends io.netty.channel.ChannelInboundHandlerAdapter {
-    private final MqttDecoder delegate;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A strict decoder of the packets a client sends, producing Netty's MQTT message classes (so that
+ * Netty's {@code MqttEncoder} serves the outbound direction). Unlike Netty's own decoder it rejects
+ * ill-formed UTF-8 and U+0000 [MQTT-1.5.3-1/2], trailing bytes, reserved flag bits, duplicate and
+ * misplaced properties, non-minimal variable byte integers in 5.0, and packets larger than the
+ * broker's maximum, which it never buffers. A failure is emitted as one {@link MalformedPacket}
+ * (with its 5.0 reason code), after which all input is discarded; the handler closes the connection.
+ *
+ * <p>Threading: one instance per channel, on that channel's event loop.
+ */
+public final class MqttPacketDecoder extends ByteToMessageDecoder {
+
+    /** The channel attribute Netty's encoder reads the protocol version from. */
+    public static final AttributeKey<MqttVersion> VERSION_KEY = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+
+    private final int maxPacketSize;
+    private int version; // 0 until CONNECT
+    private boolean failed;
 
     public MqttPacketDecoder(int maxPacketSize) {
-        this.delegate = new MqttDecoder(maxPacketSize, 65535);
+        this.maxPacketSize = maxPacketSize;
+    }
+
+    /** Raised inside parsing; becomes a {@link MalformedPacket}. */
+    private static final class Malformed extends RuntimeException {
+        final int code;
+
+        Malformed(int code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
     }
 
     @Override
-    public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
-        ctx.pipeline().replace(this, "decoder", delegate);
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        int start = in.readerIndex();
+        if (in.readableBytes() < 2) {
+            return;
+        }
+        int header = in.getUnsignedByte(start);
+        long remaining = 0;
+        int multiplier = 1;
+        int i = 1;
+        while (true) {
+            if (i > 4) {
+                fail(in, out, ReasonCodes.MALFORMED_PACKET, "remaining length longer than 4 bytes");
+                return;
+            }
+            if (start + i >= in.writerIndex()) {
+                return; // length not complete yet
+            }
+            int digit = in.getUnsignedByte(start + i);
+            remaining += (long) (digit & 0x7F) * multiplier;
+            multiplier *= 128;
+            i++;
+            if ((digit & 0x80) == 0) {
+                if (version >= 5 && i > 2 && digit == 0) {
+                    fail(in, out, ReasonCodes.MALFORMED_PACKET, "remaining length not minimally encoded"); // [MQTT-1.5.5-1]
+                    return;
+                }
+                break;
+            }
+        }
+        if (remaining + i > maxPacketSize) {
+            // never buffered; 5.0 [MQTT-3.2.2-15] 0x95
+            fail(in, out, ReasonCodes.PACKET_TOO_LARGE, "packet of " + (remaining + i) + " bytes exceeds " + maxPacketSize);
+            return;
+        }
+        if (in.readableBytes() < i + remaining) {
+            return;
+        }
+        in.skipBytes(i);
+        ByteBuf body = in.readSlice((int) remaining);
+        try {
+            Object packet = parse(ctx, header, body);
+            if (body.isReadable()) {
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");
+            }
+            out.add(packet);
+        } catch (Malformed m) {
+            fail(in, out, m.code, m.getMessage());
+        } catch (IndexOutOfBoundsException e) {
+            fail(in, out, ReasonCodes.MALFORMED_PACKET, "a field runs past the end of the packet");
+        }
+    }
+
+    private void fail(ByteBuf in, List<Object> out, int code, String reason) {
+        failed = true;
+        in.skipBytes(in.readableBytes());
+        out.add(new MalformedPacket(code, reason, version == 0));
+    }
+
+    private Object parse(ChannelHandlerContext ctx, int header, ByteBuf b) {
+        int type = header >>> 4;
+        int flags = header & 0x0F;
+        if (version == 0 && type != 1) {
+            throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "first packet is not CONNECT"); // [MQTT-3.1.0-1]
+        }
+        return switch (type) {
+            case 1 -> connect(ctx, flags, b);
+            case 3 -> publish(flags, b);
+            case 4 -> pubReply(MqttMessageType.PUBACK, flags, 0, b);
+            case 5 -> pubReply(MqttMessageType.PUBREC, flags, 0, b);
+            case 6 -> pubReply(MqttMessageType.PUBREL, flags, 2, b);
+            case 7 -> pubReply(MqttMessageType.PUBCOMP, flags, 0, b);
+            case 8 -> subscribe(flags, b);
+            case 10 -> unsubscribe(flags, b);
+            case 12 -> empty(MqttMessageType.PINGREQ, flags, b);
+            case 14 -> disconnect(flags, b);
+            case 15 -> auth(flags, b);
+            case 0 -> throw new Malformed(ReasonCodes.MALFORMED_PACKET, "reserved packet type 0");
+            default -> throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "packet type " + type + " is sent by servers only");
+        };
+    }
+
+    // ---------------------------------------------------------------- CONNECT
+
+    private Object connect(ChannelHandlerContext ctx, int flags, ByteBuf b) {
+        requireFlags(flags, 0, "CONNECT");
+        if (version != 0) {
+            // a second CONNECT: pass it on, the handler answers it as a protocol error [MQTT-3.1.0-2]
+            b.skipBytes(b.readableBytes());
+            return new MqttMessage(fixed(MqttMessageType.CONNECT, 0, 0));
+        }
+        String name = string(b);
+        int level = b.readUnsignedByte();
+        if (!name.equals("MQTT") && !name.equals("MQIsdp")) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "unknown protocol name '" + name + "'");
+        }
+        if (!(name.equals("MQIsdp") && level == 3) && !(name.equals("MQTT") && (level == 4 || level == 5))) {
+            b.skipBytes(b.readableBytes());
+            return new UnsupportedProtocolVersion(name, level);
+        }
+        version = level;
+        ctx.channel().attr(VERSION_KEY).set(MqttVersion.fromProtocolNameAndLevel(name, (byte) level));
+        int cf = b.readUnsignedByte();
+        if (level >= 4 && (cf & 0x01) != 0) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "reserved connect flag set"); // [MQTT-3.1.2-3]
+        }
+        boolean hasUser = (cf & 0x80) != 0;
+        boolean hasPassword = (cf & 0x40) != 0;
+        boolean willRetain = (cf & 0x20) != 0;
+        int willQos = (cf >> 3) & 0x03;
+        boolean willFlag = (cf & 0x04) != 0;
+        boolean clean = (cf & 0x02) != 0;
+        if (!willFlag && (willQos != 0 || willRetain)) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "will QoS or retain without will flag"); // [MQTT-3.1.2-11]
+        }
+        if (willQos == 3) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "will QoS 3"); // [MQTT-3.1.2-12]
+        }
+        if (level < 5 && hasPassword && !hasUser) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "password without user name"); // [MQTT-3.1.2-22]
+        }
+        int keepAlive = b.readUnsignedShort();
+        MqttProperties props = level >= 5 ? properties(b, Props.CONNECT) : MqttProperties.NO_PROPERTIES;
+        if (level >= 5 && props.getProperty(0x16) != null && props.getProperty(0x15) == null) {
+            throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Authentication Data without Authentication Method");
+        }
+        String clientId = string(b);
+        MqttProperties willProps = MqttProperties.NO_PROPERTIES;
+        String willTopic = null;
+        byte[] willPayload = null;
+        if (willFlag) {
+            willProps = level >= 5 ? properties(b, Props.WILL) : MqttProperties.NO_PROPERTIES;
+            willTopic = string(b);
+            willPayload = binary(b);
+        }
+        String user = hasUser ? string(b) : null;
+        byte[] password = hasPassword ? binary(b) : null;
+        MqttConnectVariableHeader h = new MqttConnectVariableHeader(name, level, hasUser, hasPassword, willRetain,
+                willQos, willFlag, clean, keepAlive, props);
+        MqttConnectPayload p = new MqttConnectPayload(clientId, willProps, willTopic, willPayload, user, password);
+        return new MqttConnectMessage(fixed(MqttMessageType.CONNECT, 0, 0), h, p);
+    }
+
+    // ---------------------------------------------------------------- PUBLISH and acknowledgements
+
+    private Object publish(int flags, ByteBuf b) {
+        int qos = (flags >> 1) & 0x03;
+        if (qos == 3) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "PUBLISH with QoS 3"); // [MQTT-3.3.1-4]
+        }
+        String topic = string(b);
+        int packetId = 0;
+        if (qos > 0) {
+            packetId = packetId(b, "PUBLISH");
+        }
+        MqttProperties props = version >= 5 ? properties(b, Props.PUBLISH) : MqttProperties.NO_PROPERTIES;
+        ByteBuf payload = b.readRetainedSlice(b.readableBytes());
+        MqttFixedHeader fixed = new MqttFixedHeader(MqttMessageType.PUBLISH, (flags & 0x08) != 0,
+                MqttQoS.valueOf(qos), (flags & 0x01) != 0, 0);
+        return new MqttPublishMessage(fixed, new MqttPublishVariableHeader(topic, packetId, props), payload);
+    }
+
+    private static final Set<Integer> PUBACK_CODES = Set.of(0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99);
+    private static final Set<Integer> PUBREL_CODES = Set.of(0x00, 0x92);
+
+    private Object pubReply(MqttMessageType type, int flags, int expectedFlags, ByteBuf b) {
+        requireFlags(flags, expectedFlags, type.name()); // [MQTT-3.6.1-1] for PUBREL
+        int packetId = b.readUnsignedShort();
+        int reason = 0;
+        MqttProperties props = MqttProperties.NO_PROPERTIES;
+        if (version >= 5 && b.isReadable()) {
+            reason = b.readUnsignedByte();
+            boolean pubAckLike = type == MqttMessageType.PUBACK || type == MqttMessageType.PUBREC;
+            if (!(pubAckLike ? PUBACK_CODES : PUBREL_CODES).contains(reason)) {
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, "reason code " + reason + " not allowed in " + type);
+            }
+            if (b.isReadable()) {
+                props = properties(b, Props.ACK);
+            }
+        }
+        return new MqttMessage(fixed(type, flags, 0), new MqttPubReplyMessageVariableHeader(packetId, (byte) reason, props));
+    }
+
+    // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
+
+    private Object subscribe(int flags, ByteBuf b) {
+        requireFlags(flags, 2, "SUBSCRIBE"); // [MQTT-3.8.1-1]
+        int packetId = packetId(b, "SUBSCRIBE");
+        MqttProperties props = version >= 5 ? properties(b, Props.SUBSCRIBE) : MqttProperties.NO_PROPERTIES;
+        if (version >= 5) {
+            List<? extends MqttProperties.MqttProperty> ids = props.getProperties(0x0B);
+            if (ids.size() > 1) {
+                throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "more than one Subscription Identifier");
+            }
+            if (ids.size() == 1 && (Integer) ids.get(0).value() == 0) {
+                throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Subscription Identifier 0");
+            }
+        }
+        List<MqttTopicSubscription> topics = new ArrayList<>();
+        while (b.isReadable()) {
+            String filter = string(b);
+            int options = b.readUnsignedByte();
+            topics.add(version >= 5 ? subscription5(filter, options) : subscription3(filter, options));
+        }
+        if (topics.isEmpty()) {
+            throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "SUBSCRIBE without a topic filter"); // [MQTT-3.8.3-3]
+        }
+        return new MqttSubscribeMessage(fixed(MqttMessageType.SUBSCRIBE, 2, 0),
+                new MqttMessageIdAndPropertiesVariableHeader(packetId, props), new MqttSubscribePayload(topics));
+    }
+
+    private static MqttTopicSubscription subscription3(String filter, int options) {
+        if ((options & 0xFC) != 0 || (options & 0x03) == 3) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "requested QoS byte " + options); // [MQTT-3-8.3-4]
+        }
+        return new MqttTopicSubscription(filter, MqttQoS.valueOf(options));
+    }
+
+    private static MqttTopicSubscription subscription5(String filter, int options) {
+        if ((options & 0xC0) != 0) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "subscription options reserved bits set"); // [MQTT-3.8.3-5]
+        }
+        if ((options & 0x03) == 3) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "subscription QoS 3");
+        }
+        int retainHandling = (options >> 4) & 0x03;
+        if (retainHandling == 3) {
+            throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Retain Handling 3");
+        }
+        return new MqttTopicSubscription(filter, new MqttSubscriptionOption(MqttQoS.valueOf(options & 0x03),
+                (options & 0x04) != 0, (options & 0x08) != 0,
+                MqttSubscriptionOption.RetainedHandlingPolicy.valueOf(retainHandling)));
+    }
+
+    private Object unsubscribe(int flags, ByteBuf b) {
+        requireFlags(flags, 2, "UNSUBSCRIBE"); // [MQTT-3.10.1-1]
+        int packetId = packetId(b, "UNSUBSCRIBE");
+        MqttProperties props = version >= 5 ? properties(b, Props.USER_ONLY) : MqttProperties.NO_PROPERTIES;
+        List<String> topics = new ArrayList<>();
+        while (b.isReadable()) {
+            topics.add(string(b));
+        }
+        if (topics.isEmpty()) {
+            throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "UNSUBSCRIBE without a topic filter"); // [MQTT-3.10.3-2]
+        }
+        return new MqttUnsubscribeMessage(fixed(MqttMessageType.UNSUBSCRIBE, 2, 0),
+                new MqttMessageIdAndPropertiesVariableHeader(packetId, props), new MqttUnsubscribePayload(topics));
+    }
+
+    // ---------------------------------------------------------------- PINGREQ, DISCONNECT, AUTH
+
+    private static Object empty(MqttMessageType type, int flags, ByteBuf b) {
+        requireFlags(flags, 0, type.name());
+        if (b.isReadable()) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, type + " with a body");
+        }
+        return new MqttMessage(fixed(type, 0, 0));
+    }
+
+    private static final Set<Integer> CLIENT_DISCONNECT_CODES = Set.of(0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x90,
+            0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99);
+
+    private Object disconnect(int flags, ByteBuf b) {
+        requireFlags(flags, 0, "DISCONNECT"); // [MQTT-3.14.1-1]
+        if (version < 5) {
+            return empty(MqttMessageType.DISCONNECT, flags, b);
+        }
+        int reason = b.isReadable() ? b.readUnsignedByte() : 0;
+        if (!CLIENT_DISCONNECT_CODES.contains(reason)) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "DISCONNECT reason " + reason + " is not a client's");
+        }
+        MqttProperties props = b.isReadable() ? properties(b, Props.DISCONNECT) : MqttProperties.NO_PROPERTIES;
+        return new MqttMessage(fixed(MqttMessageType.DISCONNECT, 0, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) reason, props));
+    }
+
+    private Object auth(int flags, ByteBuf b) {
+        if (version < 5) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "packet type 15 does not exist before MQTT 5");
+        }
+        requireFlags(flags, 0, "AUTH"); // [MQTT-3.15.1-1]
+        int reason = b.isReadable() ? b.readUnsignedByte() : 0;
+        if (reason != 0x00 && reason != 0x18 && reason != 0x19) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "AUTH reason " + reason);
+        }
+        MqttProperties props = b.isReadable() ? properties(b, Props.AUTH) : MqttProperties.NO_PROPERTIES;
+        return new MqttMessage(fixed(MqttMessageType.AUTH, 0, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) reason, props));
+    }
+
+    // ---------------------------------------------------------------- fields
+
+    private static MqttFixedHeader fixed(MqttMessageType type, int flags, int remaining) {
+        return new MqttFixedHeader(type, (flags & 0x08) != 0, MqttQoS.valueOf((flags >> 1) & 0x03), (flags & 0x01) != 0, remaining);
+    }
+
+    private static void requireFlags(int flags, int expected, String what) {
+        if (flags != expected) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, what + " fixed-header flags " + flags + ", must be " + expected);
+        }
+    }
+
+    private static int packetId(ByteBuf b, String what) {
+        int id = b.readUnsignedShort();
+        if (id == 0) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, what + " with packet identifier 0"); // [MQTT-2.3.1-1]
+        }
+        return id;
+    }
+
+    private static byte[] binary(ByteBuf b) {
+        int n = b.readUnsignedShort();
+        byte[] out = new byte[n];
+        b.readBytes(out);
+        return out;
+    }
+
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+
+    /** A length-prefixed UTF-8 string, strictly: ill-formed sequences, surrogates and U+0000 are malformed. */
+    static String string(ByteBuf b) {
+        int n = b.readUnsignedShort();
+        ByteBuffer bytes = b.nioBuffer(b.readerIndex(), n);
+        b.skipBytes(n);
+        String s;
+        try {
+            s = UTF8.get().reset().decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "ill-formed UTF-8 string"); // [MQTT-1.5.3-1]
+        }
+        if (s.indexOf('\u0000') >= 0) {
+            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "U+0000 in a string"); // [MQTT-1.5.3-2]
+        }
+        return s;
+    }
+
+    /** A 5.0 Variable Byte Integer, minimally encoded [MQTT-1.5.5-1]. */
+    private static int varInt(ByteBuf b) {
+        int value = 0;
+        int multiplier = 1;
+        for (int i = 0; i < 4; i++) {
+            int digit = b.readUnsignedByte();
+            value += (digit & 0x7F) * multiplier;
+            if ((digit & 0x80) == 0) {
+                if (i > 0 && digit == 0) {
+                    throw new Malformed(ReasonCodes.MALFORMED_PACKET, "variable byte integer not minimally encoded");
+                }
+                return value;
+            }
+            multiplier *= 128;
+        }
+        throw new Malformed(ReasonCodes.MALFORMED_PACKET, "variable byte integer longer than 4 bytes");
+    }
+
+    // ---------------------------------------------------------------- 5.0 properties
+
+    /** Which property identifiers each packet may carry. */
+    private enum Props {
+        CONNECT(0x11, 0x21, 0x27, 0x22, 0x19, 0x17, 0x26, 0x15, 0x16),
+        WILL(0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26),
+        PUBLISH(0x01, 0x02, 0x23, 0x08, 0x09, 0x26, 0x0B, 0x03),
+        ACK(0x1F, 0x26),
+        SUBSCRIBE(0x0B, 0x26),
+        USER_ONLY(0x26),
+        DISCONNECT(0x11, 0x1F, 0x26, 0x1C),
+        AUTH(0x15, 0x16, 0x1F, 0x26);
+
+        final Set<Integer> allowed = new HashSet<>();
+
+        Props(int... ids) {
+            for (int id : ids) {
+                allowed.add(id);
+            }
+        }
+    }
+
+    private static MqttProperties properties(ByteBuf b, Props where) {
+        int length = varInt(b);
+        ByteBuf p = b.readSlice(length);
+        MqttProperties props = new MqttProperties();
+        Set<Integer> seen = new HashSet<>();
+        MqttProperties.UserProperties users = null;
+        while (p.isReadable()) {
+            int id = varInt(p);
+            if (!where.allowed.contains(id)) {
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, "property 0x" + Integer.toHexString(id) + " not allowed in " + where);
+            }
+            boolean repeatable = id == 0x26 || (id == 0x0B && where == Props.PUBLISH);
+            if (!seen.add(id) && !repeatable) {
+                throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "property 0x" + Integer.toHexString(id) + " twice");
+            }
+            if (id == 0x26) {
+                if (users == null) {
+                    users = new MqttProperties.UserProperties();
+                    props.add(users);
+                }
+                users.add(string(p), string(p));
+                continue;
+            }
+            props.add(property(id, p));
+        }
+        return props;
+    }
+
+    private static MqttProperties.MqttProperty<?> property(int id, ByteBuf p) {
+        switch (id) {
+            case 0x01, 0x17, 0x19 -> {
+                int v = p.readUnsignedByte();
+                if (v > 1) {
+                    throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "property 0x" + Integer.toHexString(id) + " must be 0 or 1");
+                }
+                return new MqttProperties.IntegerProperty(id, v);
+            }
+            case 0x02, 0x11, 0x18, 0x27 -> {
+                int v = p.readInt();
+                if (id == 0x27 && v == 0) {
+                    throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Maximum Packet Size 0");
+                }
+                return new MqttProperties.IntegerProperty(id, v);
+            }
+            case 0x21, 0x22, 0x23 -> {
+                int v = p.readUnsignedShort();
+                if (id == 0x21 && v == 0) {
+                    throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Receive Maximum 0");
+                }
+                return new MqttProperties.IntegerProperty(id, v);
+            }
+            case 0x0B -> {
+                return new MqttProperties.IntegerProperty(id, varInt(p));
+            }
+            case 0x03, 0x08, 0x15, 0x1F, 0x1C -> {
+                return new MqttProperties.StringProperty(id, string(p));
+            }
+            case 0x09, 0x16 -> {
+                return new MqttProperties.BinaryProperty(id, binary(p));
+            }
+            default -> throw new Malformed(ReasonCodes.MALFORMED_PACKET, "unknown property 0x" + Integer.toHexString(id));
+        }
     }
 }

@@ -149,6 +149,80 @@ public final class RawClient implements AutoCloseable {
         socket.close();
     }
 
+    /** Connects with 3.1.1 and checks CONNACK 0x00; returns the CONNACK. */
+    public static RawClient connected311(int port, String clientId, boolean clean) throws IOException {
+        RawClient c = new RawClient(port);
+        c.send(connect311(clientId, clean, 60));
+        Packet ack = c.read();
+        if (ack.type() != CONNACK || ack.u8(1) != 0) {
+            throw new IOException("not accepted: " + ack);
+        }
+        c.lastConnack = ack;
+        return c;
+    }
+
+    /** Connects with 5.0 (Session Expiry Interval {@code expiry}) and checks CONNACK 0x00. */
+    public static RawClient connected5(int port, String clientId, boolean cleanStart, int expiry) throws IOException {
+        RawClient c = new RawClient(port);
+        byte[] props = expiry == 0 ? new byte[0] : concat(bytes(0x11), u32(expiry));
+        c.send(connect5(clientId, cleanStart, 60, props));
+        Packet ack = c.read();
+        if (ack.type() != CONNACK || ack.u8(1) != 0) {
+            throw new IOException("not accepted: " + ack);
+        }
+        c.lastConnack = ack;
+        return c;
+    }
+
+    private Packet lastConnack;
+
+    /** The CONNACK of {@link #connected311} / {@link #connected5}. */
+    public Packet connack() {
+        return lastConnack;
+    }
+
+    /** Subscribes (3.1.1 encoding) and returns the SUBACK. */
+    public Packet subscribe311(String filter, int qos, int packetId) throws IOException {
+        send(subscribe311(packetId, filter, qos));
+        return readUntil(SUBACK);
+    }
+
+    public static byte[] u32(int v) {
+        return new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v};
+    }
+
+    /** The topic of a PUBLISH packet. */
+    public static String topicOf(Packet p) {
+        int n = p.u16(0);
+        return new String(p.body(), 2, n, StandardCharsets.UTF_8);
+    }
+
+    /** The packet id of a QoS > 0 PUBLISH. */
+    public static int packetIdOf(Packet p) {
+        return p.u16(2 + p.u16(0));
+    }
+
+    /** The payload of a 3.1.1 PUBLISH. */
+    public static String payload311(Packet p) {
+        int start = 2 + p.u16(0) + (((p.header() >> 1) & 3) > 0 ? 2 : 0);
+        return new String(p.body(), start, p.body().length - start, StandardCharsets.UTF_8);
+    }
+
+    /** The payload of a 5.0 PUBLISH (skipping the properties). */
+    public static String payload5(Packet p) {
+        int i = 2 + p.u16(0) + (((p.header() >> 1) & 3) > 0 ? 2 : 0);
+        int len = 0;
+        int mul = 1;
+        int digit;
+        do {
+            digit = p.u8(i++);
+            len += (digit & 0x7F) * mul;
+            mul *= 128;
+        } while ((digit & 0x80) != 0);
+        i += len;
+        return new String(p.body(), i, p.body().length - i, StandardCharsets.UTF_8);
+    }
+
     // ---------------------------------------------------------------- packet builders
 
     /** A packet: first byte, then Remaining Length, then the body. */

@@ -1,0 +1,246 @@
+package io.cairn.conformance;
+
+import io.cairn.config.BrokerConfig;
+import io.cairn.test.RawClient;
+import io.cairn.test.TestBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static io.cairn.test.RawClient.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** SUBSCRIBE, UNSUBSCRIBE, topic filters and retained messages (checklist sections 5, 6, 10, 14). */
+class SubscribeRetainConformanceTest {
+
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    private static byte[] pub(String topic, int qos, boolean retain, String payload) {
+        return publish311(topic, qos, retain, false, qos > 0 ? 1 : 0, payload.getBytes());
+    }
+
+    @Test
+    void v311_MQTT_3_9_3_1_subackHasOneCodePerFilterInOrderWithInvalidFiltersFailing() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "suback", true)) {
+            c.send(packet(0x82, concat(u16(33), str("ok/a"), bytes(2), str("a/#/b"), bytes(1), str("a+"), bytes(0),
+                    str("ok/+/c"), bytes(1))));
+            Packet ack = c.read();
+            assertThat(ack.type()).isEqualTo(SUBACK);
+            assertThat(ack.u16(0)).isEqualTo(33); // [MQTT-3.8.4-2]
+            assertThat(ack.body()).containsExactly(0, 33, 2, 0x80, 0x80, 1);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_9_3_2_invalidFilterGetsReasonCode0x8F() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "suback5", true, 0)) {
+            c.send(packet(0x82, concat(u16(5), bytes(0), str("x/#/y"), bytes(1), str("ok"), bytes(1))));
+            Packet ack = c.read();
+            assertThat(ack.body()).containsExactly(0, 5, 0, 0x8F, 1);
+        }
+    }
+
+    @Test
+    void v5_S3_9_3_sharedSubscriptionIsRefusedWith0x9EUntilSupported() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "share5", true, 0)) {
+            c.send(packet(0x82, concat(u16(5), bytes(0), str("$share/g/t"), bytes(1))));
+            assertThat(c.read().body()).containsExactly(0, 5, 0, 0x9E);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_10_grantedQosIsCappedByMaxQos() throws Exception {
+        try (TestBroker capped = TestBroker.start(m -> new BrokerConfig.Mqtt(m.maxKeepalive(), m.receiveMaximum(),
+                m.maxInflight(), m.maxPacketSize(), 1, m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(),
+                m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
+             RawClient c = RawClient.connected311(capped.port(), "capped", true)) {
+            assertThat(c.subscribe311("cap/t", 2, 1).u8(2)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_10_4_1_unsubscribeMatchesFiltersExactlyAndStopsDelivery() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "unsub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "unsub-pub", true)) {
+            c.subscribe311("unsub/+", 0, 1);
+            c.send(packet(0xA2, concat(u16(2), str("unsub/a"))));
+            Packet ack = c.read();
+            assertThat(ack.type()).isEqualTo(UNSUBACK); // sent even when nothing matched [MQTT-3.10.4-5]
+            assertThat(ack.body()).containsExactly(0, 2);
+            pub.send(pub("unsub/a", 0, false, "still"));
+            assertThat(payload311(c.read())).isEqualTo("still");
+            c.send(packet(0xA2, concat(u16(3), str("unsub/+"))));
+            assertThat(c.read().type()).isEqualTo(UNSUBACK);
+            pub.send(pub("unsub/a", 0, false, "gone"));
+            assertThat(c.stillOpenAfter(400)).as("nothing after unsubscribing [MQTT-3.10.4-2]").isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_11_3_1_unsubackCarries0x11WhenNoSubscriptionExisted() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "unsub5", true, 0)) {
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("u5/a"), bytes(0))));
+            c.read();
+            c.send(packet(0xA2, concat(u16(2), bytes(0), str("u5/a"), str("u5/none"))));
+            assertThat(c.read().body()).containsExactly(0, 2, 0, 0x00, 0x11);
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_7_2_1_wildcardsAtTheFirstLevelDoNotMatchDollarTopics() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "dollar", true);
+             RawClient pub = RawClient.connected311(broker.port(), "dollar-pub", true)) {
+            c.subscribe311("#", 0, 1);
+            c.subscribe311("+/x", 0, 2);
+            c.subscribe311("$app/+", 0, 3);
+            pub.send(pub("$app/x", 0, false, "explicit"));
+            assertThat(topicOf(c.read())).isEqualTo("$app/x");
+            assertThat(c.stillOpenAfter(300)).as("one copy, via $app/+ only").isTrue();
+        }
+    }
+
+    @Test
+    void v311_S4_7_multiLevelWildcardMatchesTheParentLevel() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "parent", true);
+             RawClient pub = RawClient.connected311(broker.port(), "parent-pub", true)) {
+            c.subscribe311("sport/tennis/#", 0, 1);
+            pub.send(pub("sport/tennis", 0, false, "p"));
+            assertThat(topicOf(c.read())).isEqualTo("sport/tennis");
+        }
+    }
+
+    @Test
+    void v311_MQTT_1_5_3_3_byteOrderMarkInATopicIsKeptAndMatchedExactly() throws Exception {
+        String topic = "bom/\uFEFFx";
+        try (RawClient c = RawClient.connected311(broker.port(), "bom", true);
+             RawClient pub = RawClient.connected311(broker.port(), "bom-pub", true)) {
+            c.subscribe311(topic, 0, 1);
+            pub.send(pub(topic, 0, false, "b"));
+            assertThat(topicOf(c.read())).isEqualTo(topic);
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_3_1_6_newSubscriberGetsTheRetainedMessageWithRetain1() throws Exception {
+        try (RawClient pub = RawClient.connected311(broker.port(), "ret-pub", true)) {
+            pub.send(pub("ret/a", 1, true, "old"));
+            pub.read();
+            pub.send(pub("ret/a", 1, true, "latest"));
+            pub.read();
+        }
+        try (RawClient c = RawClient.connected311(broker.port(), "ret-sub", true)) {
+            c.subscribe311("ret/#", 1, 1);
+            Packet p = c.read();
+            assertThat(payload311(p)).isEqualTo("latest"); // only the latest per topic [MQTT-3.3.1-5]
+            assertThat(p.flags() & 1).isEqualTo(1); // [MQTT-3.3.1-8]
+            assertThat(c.stillOpenAfter(300)).isTrue();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_3_1_9_liveDeliveryToAnExistingSubscriptionHasRetain0() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "live-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "live-pub", true)) {
+            c.subscribe311("live/r", 0, 1);
+            pub.send(pub("live/r", 0, true, "r"));
+            assertThat(c.read().flags() & 1).isZero();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_3_1_10_emptyRetainedPayloadIsDeliveredAndDeletesTheRetainedMessage() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "del-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "del-pub", true)) {
+            pub.send(pub("del/t", 0, true, "keep"));
+            c.subscribe311("del/t", 0, 1);
+            assertThat(payload311(c.read())).isEqualTo("keep");
+            pub.send(pub("del/t", 0, true, ""));
+            assertThat(payload311(c.read())).isEmpty();
+        }
+        try (RawClient late = RawClient.connected311(broker.port(), "del-late", true)) {
+            late.subscribe311("del/t", 0, 1);
+            assertThat(late.stillOpenAfter(300)).as("no retained message any more [MQTT-3.3.1-11]").isTrue();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_3_1_12_retain0LeavesTheRetainedMessageUntouched() throws Exception {
+        try (RawClient pub = RawClient.connected311(broker.port(), "keep-pub", true)) {
+            pub.send(pub("keep/t", 0, true, "retained"));
+            pub.send(pub("keep/t", 0, false, "not retained"));
+            pub.send(0xC0, 0x00);
+            pub.read();
+        }
+        try (RawClient c = RawClient.connected311(broker.port(), "keep-sub", true)) {
+            c.subscribe311("keep/t", 0, 1);
+            assertThat(payload311(c.read())).isEqualTo("retained");
+        }
+    }
+
+    @Test
+    void v311_retainedMessageQosIsDowngradedToTheGrantedQos() throws Exception {
+        try (RawClient pub = RawClient.connected311(broker.port(), "down-pub", true)) {
+            pub.send(pub("down/t", 2, true, "q2"));
+            pub.read();
+            pub.send(0x62, 0x02, 0x00, 0x01);
+            pub.read();
+        }
+        try (RawClient c = RawClient.connected311(broker.port(), "down-sub", true)) {
+            c.subscribe311("down/t", 1, 1);
+            assertThat(c.read().flags() >> 1 & 3).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_3_1_11_retainHandling2SendsNoRetainedMessages() throws Exception {
+        try (RawClient pub = RawClient.connected311(broker.port(), "rh-pub", true)) {
+            pub.send(pub("rh/t", 0, true, "r"));
+            pub.send(0xC0, 0x00);
+            pub.read();
+        }
+        try (RawClient c = RawClient.connected5(broker.port(), "rh2", true, 0)) {
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("rh/t"), bytes(0x20))));
+            c.readUntil(SUBACK);
+            assertThat(c.stillOpenAfter(300)).isTrue();
+        }
+        try (RawClient c = RawClient.connected5(broker.port(), "rh1", true, 0)) {
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("rh/t"), bytes(0x10))));
+            c.readUntil(SUBACK);
+            assertThat(payload5(c.read())).isEqualTo("r"); // new subscription: sent [MQTT-3.3.1-10]
+            c.send(packet(0x82, concat(u16(2), bytes(0), str("rh/t"), bytes(0x10))));
+            c.readUntil(SUBACK);
+            assertThat(c.stillOpenAfter(300)).as("existing subscription: not again").isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_3_1_13_retainAsPublishedKeepsThePublishersRetainFlag() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "rap", true, 0);
+             RawClient pub = RawClient.connected311(broker.port(), "rap-pub", true)) {
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("rap/t"), bytes(0x08 | 0x20))));
+            c.readUntil(SUBACK);
+            pub.send(pub("rap/t", 0, true, "kept"));
+            assertThat(c.read().flags() & 1).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_8_3_3_noLocalDoesNotSendAClientItsOwnMessages() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "nolocal", true, 0)) {
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("nl/t"), bytes(0x04))));
+            c.readUntil(SUBACK);
+            c.send(packet(0x30, concat(str("nl/t"), bytes(0), "mine".getBytes())));
+            assertThat(c.stillOpenAfter(300)).isTrue();
+        }
+    }
+}

@@ -467,12 +467,15 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             if (id == 0x26) {
                 if (users == null) {
                     users = new MqttProperties.UserProperties();
-                    props.add(users);
                 }
                 users.add(string(p), string(p));
                 continue;
             }
             props.add(property(id, p));
+        }
+        if (users != null) {
+            // added once, complete: MqttProperties copies the pairs when a UserProperties is added
+            props.add(users);
         }
         return props;
     }

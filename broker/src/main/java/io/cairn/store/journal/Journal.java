@@ -310,6 +310,15 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    private boolean closeRequested() {
+        lock.lock();
+        try {
+            return closing;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private boolean periodicForceDue() {
         return options.mode() == Mode.PERIODIC && dirty
                 && System.nanoTime() - lastForceNanos >= TimeUnit.MILLISECONDS.toNanos(options.flushIntervalMs());
@@ -335,6 +344,10 @@ public final class Journal implements AutoCloseable {
                 log.error("journal write failed ({} failures so far); nothing is acknowledged until it succeeds: {}",
                         failures, e.toString());
                 rollBack(segmentsBefore, endBefore);
+                if (closeRequested()) {
+                    log.error("journal closing while writes fail: {} batches were never acknowledged", group.size());
+                    return;
+                }
                 sleep(backoff);
                 backoff = Math.min(1000, backoff * 2);
             }
@@ -440,6 +453,9 @@ public final class Journal implements AutoCloseable {
                 failures++;
                 healthy = false;
                 log.error("journal force failed: {}", e.toString());
+                if (closeRequested()) {
+                    return;
+                }
                 sleep(backoff);
                 backoff = Math.min(1000, backoff * 2);
             }

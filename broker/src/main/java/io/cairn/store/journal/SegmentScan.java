@@ -64,7 +64,7 @@ final class SegmentScan {
             visitor.record(off, data[off + HEADER] & 0xFF, body);
             off += HEADER + length;
         }
-        if (off < data.length) {
+        if (off < data.length && nonZeroEnd(data, off) > off) {
             return new Result(off, off, "record header cut off at the end of the file", data.length);
         }
         return new Result(off, -1, null, off);

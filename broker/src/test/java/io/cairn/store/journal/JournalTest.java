@@ -1,0 +1,262 @@
+package io.cairn.store.journal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The journal's promises: what was reported durable is recovered intact and in order, whatever happens. */
+class JournalTest {
+
+    private static final Path DIR = Path.of("/journal");
+
+    private static Journal.Options options(FileLayer files, long segmentSize) {
+        return Journal.Options.of(DIR, Journal.Mode.SYNC).withSegmentSize(segmentSize).withFiles(files);
+    }
+
+    private static byte[] body(long seq) {
+        return ("record-" + seq + "-" + "x".repeat((int) (seq % 37))).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> replay(FileLayer files, long segmentSize) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Journal j = Journal.open(options(files, segmentSize), 0, (seq, type, b) -> {
+            assertThat(type).isEqualTo((int) (seq % 200));
+            out.add(seq + ":" + new String(b, StandardCharsets.UTF_8));
+        })) {
+            return out;
+        }
+    }
+
+    @Test
+    void recordsRoundTripAcrossSegmentsAndCallbacksRunInOrder() throws Exception {
+        PowerLossFiles files = new PowerLossFiles();
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch(1);
+        try (Journal j = Journal.open(options(files, 4096), 0, (s, t, b) -> { })) {
+            long seq = 0;
+            for (int batch = 0; batch < 500; batch++) {
+                for (int r = 0; r < batch % 4; r++) { // includes empty batches
+                    seq = j.append((int) ((seq + 1) % 200), body(seq + 1));
+                }
+                int id = batch;
+                j.commit(() -> order.add(id));
+            }
+            j.commit(done::countDown);
+            assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(order).isSorted().hasSize(500);
+        List<String> records = replay(files, 4096);
+        assertThat(records).hasSize(750);
+        for (int i = 0; i < records.size(); i++) {
+            assertThat(records.get(i)).isEqualTo((i + 1) + ":" + new String(body(i + 1), StandardCharsets.UTF_8));
+        }
+        assertThat(files.list(DIR).size()).as("several segments").isGreaterThan(3);
+        assertThat(replay(files, 4096)).as("replaying twice gives the same").isEqualTo(records);
+    }
+
+    @Test
+    void powerLossNeverLosesARecordWhoseCallbackRan() throws Exception {
+        long ackedOverall = 0;
+        for (long seed = 1; seed <= 60; seed++) {
+            Random random = new Random(seed);
+            PowerLossFiles files = new PowerLossFiles();
+            List<Long> acked = Collections.synchronizedList(new ArrayList<>());
+            long appended = 0;
+            int generations = 1 + random.nextInt(3);
+            for (int g = 0; g < generations; g++) {
+                List<String> before = replay(files, 2048);
+                appended = before.size();
+                Journal j = Journal.open(options(files, 2048), 0, (s, t, b) -> { });
+                int batches = 20 + random.nextInt(200);
+                for (int b = 0; b < batches; b++) {
+                    long last = 0;
+                    for (int r = random.nextInt(5); r > 0; r--) {
+                        last = j.append((int) ((appended + 1) % 200), body(appended + 1));
+                        appended++;
+                    }
+                    long upTo = last;
+                    PowerLossFiles disk = files;
+                    j.commit(() -> {
+                        synchronized (disk) {
+                            if (!disk.crashed() && upTo > 0) {
+                                acked.add(upTo);
+                            }
+                        }
+                    });
+                    if (random.nextInt(20) == 0) {
+                        Thread.sleep(1);
+                    }
+                }
+                PowerLossFiles after;
+                synchronized (files) {
+                    after = files.crash(random);
+                }
+                j.close();
+                files = after;
+                List<String> recovered = replay(files, 2048);
+                long maxAcked = acked.stream().mapToLong(Long::longValue).max().orElse(0);
+                assertThat((long) recovered.size()).as("seed %d: every acknowledged record survives", seed)
+                        .isGreaterThanOrEqualTo(maxAcked);
+                for (int i = 0; i < recovered.size(); i++) {
+                    assertThat(recovered.get(i)).as("seed %d: intact and in order", seed)
+                            .isEqualTo((i + 1) + ":" + new String(body(i + 1), StandardCharsets.UTF_8));
+                }
+                ackedOverall += acked.size();
+                acked.clear();
+            }
+        }
+        assertThat(ackedOverall).as("the crashes hit journals that had acknowledged records").isGreaterThan(100);
+    }
+
+    @Test
+    void aTornLastRecordIsCutAtEveryByteAndRecoveryStarts(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("j");
+        writeRecords(dir, 3);
+        Path segment = Files.list(dir).sorted().findFirst().orElseThrow();
+        byte[] whole = Files.readAllBytes(segment);
+        int lastStart = recordStart(whole, 2);
+        int lastEnd = recordStart(whole, 3);
+        for (int cut = lastStart; cut < lastEnd; cut++) {
+            byte[] torn = whole.clone();
+            java.util.Arrays.fill(torn, cut, lastEnd, (byte) 0);
+            Files.write(segment, torn);
+            List<Long> seqs = new ArrayList<>();
+            try (Journal j = Journal.open(Journal.Options.of(dir, Journal.Mode.SYNC), 0, (s, t, b) -> seqs.add(s))) {
+                assertThat(seqs).as("cut at %d", cut).containsExactly(1L, 2L);
+                // what is cut is the torn record's bytes that reached the disk (its leading zeros read as "end")
+                assertThat(j.recovered().tornBytes()).isBetween(0L, (long) cut - lastStart);
+            }
+        }
+    }
+
+    @Test
+    void aBitFlipBeforeTheTailStopsRecoveryAndRepairKeepsACopyAndTruncates(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("j");
+        writeRecords(dir, 10);
+        Path segment = Files.list(dir).sorted().findFirst().orElseThrow();
+        byte[] bytes = Files.readAllBytes(segment);
+        int fourth = recordStart(bytes, 3);
+        bytes[fourth + 10] ^= 0x01;
+        Files.write(segment, bytes);
+
+        assertThatThrownBy(() -> Journal.open(Journal.Options.of(dir, Journal.Mode.SYNC), 0, (s, t, b) -> { }))
+                .isInstanceOf(CorruptJournalException.class)
+                .hasMessageContaining(segment.toString())
+                .hasMessageContaining("offset " + fourth)
+                .hasMessageContaining("./cairn repair");
+
+        JournalRepair.Report report = JournalRepair.repair(dir);
+        assertThat(report.offset()).isEqualTo(fourth);
+        assertThat(Files.readAllBytes(report.backup().resolve(segment.getFileName()))).isEqualTo(bytes);
+        List<Long> seqs = new ArrayList<>();
+        try (Journal j = Journal.open(Journal.Options.of(dir, Journal.Mode.SYNC), 0, (s, t, b) -> seqs.add(s))) {
+            assertThat(seqs).containsExactly(1L, 2L, 3L);
+        }
+    }
+
+    @Test
+    void damageInAnEarlierSegmentIsNeverTakenForATornTail() throws Exception {
+        PowerLossFiles files = new PowerLossFiles();
+        CountDownLatch done = new CountDownLatch(1);
+        try (Journal j = Journal.open(options(files, 1024), 0, (s, t, b) -> { })) {
+            for (int i = 1; i <= 200; i++) {
+                j.append(i % 200, body(i));
+            }
+            j.commit(done::countDown);
+            assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+        Path first = files.list(DIR).get(0);
+        files.flipBit(first, 12);
+        assertThatThrownBy(() -> replay(files, 1024)).isInstanceOf(CorruptJournalException.class);
+    }
+
+    @Test
+    void failingWritesDelayCallbacksUntilTheyWorkAgain() throws Exception {
+        PowerLossFiles files = new PowerLossFiles();
+        CountDownLatch first = new CountDownLatch(1);
+        try (Journal j = Journal.open(options(files, 1 << 16), 0, (s, t, b) -> { })) {
+            j.append(1, body(1));
+            j.commit(first::countDown);
+            assertThat(first.await(5, TimeUnit.SECONDS)).isTrue();
+            synchronized (files) {
+                files.failNext = 4;
+            }
+            CountDownLatch second = new CountDownLatch(1);
+            j.append(2, body(2));
+            j.commit(second::countDown);
+            assertThat(second.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(j.failures()).isEqualTo(4);
+            assertThat(j.healthy()).isTrue();
+        }
+        assertThat(replay(files, 1 << 16)).hasSize(2);
+    }
+
+    @Test
+    void aCallbackNeverRunsWhileWritesFail() throws Exception {
+        PowerLossFiles files = new PowerLossFiles();
+        Journal j = Journal.open(options(files, 1 << 16), 0, (s, t, b) -> { });
+        synchronized (files) {
+            files.failNext = Integer.MAX_VALUE;
+        }
+        CountDownLatch ran = new CountDownLatch(1);
+        j.append(1, body(1));
+        j.commit(ran::countDown);
+        assertThat(ran.await(500, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(j.healthy()).isFalse();
+        j.close();
+        assertThat(ran.getCount()).as("abandoned at close, never acknowledged").isEqualTo(1);
+    }
+
+    @Test
+    void segmentsCoveredByASnapshotAreDeleted() throws Exception {
+        PowerLossFiles files = new PowerLossFiles();
+        CountDownLatch done = new CountDownLatch(1);
+        try (Journal j = Journal.open(options(files, 1024), 0, (s, t, b) -> { })) {
+            for (int i = 1; i <= 300; i++) {
+                j.append(i % 200, body(i));
+            }
+            j.commit(() -> { });
+            j.deleteSegmentsUpTo(250);
+            j.commit(done::countDown);
+            assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+        List<Long> seqs = new ArrayList<>();
+        try (Journal j = Journal.open(options(files, 1024), 250, (s, t, b) -> seqs.add(s))) {
+            assertThat(seqs).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(251, 300).boxed().toList());
+        }
+        assertThat(Journal.firstSeqOf(files.list(DIR).get(0))).isLessThanOrEqualTo(251).isGreaterThan(1);
+    }
+
+    private static void writeRecords(Path dir, int n) throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        try (Journal j = Journal.open(Journal.Options.of(dir, Journal.Mode.SYNC).withSegmentSize(1 << 16), 0, (s, t, b) -> { })) {
+            for (int i = 1; i <= n; i++) {
+                j.append(i, body(i));
+            }
+            j.commit(done::countDown);
+            assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    /** Offset of record number {@code index} (0-based) in a segment's bytes. */
+    private static int recordStart(byte[] segment, int index) {
+        int off = 0;
+        for (int i = 0; i < index; i++) {
+            off += SegmentScan.HEADER + SegmentScan.readInt(segment, off);
+        }
+        return off;
+    }
+}

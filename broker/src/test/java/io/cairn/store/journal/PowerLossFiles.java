@@ -1,0 +1,183 @@
+package io.cairn.store.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * An in-memory {@link FileLayer} that models a power cut: per file it keeps the bytes made durable
+ * by {@code force()} and the writes since; {@link #crash} keeps the durable bytes plus a random
+ * prefix of the unforced writes (a torn write), forgets files whose creation was never made durable
+ * by a directory sync, and from then on every operation fails, as on a dead machine.
+ * {@link #afterCrash} is the disk a restarted machine sees. Optional injected failures model I/O
+ * errors.
+ *
+ * <p>Threading: all methods synchronized on the instance.
+ */
+final class PowerLossFiles implements FileLayer {
+
+    private static final class Content {
+        byte[] durable = new byte[0];
+        byte[] current = new byte[0];
+        final List<long[]> unforced = new ArrayList<>(); // {position, length}
+    }
+
+    private final Map<Path, Content> files = new HashMap<>();
+    private final Set<Path> durableNames = new HashSet<>();
+    private boolean crashed;
+    /** Remaining operations (write or force) to fail with an IOException, to model a failing disk. */
+    int failNext;
+
+    synchronized boolean crashed() {
+        return crashed;
+    }
+
+    /** Freezes what a power cut would leave behind. */
+    synchronized PowerLossFiles crash(Random random) {
+        PowerLossFiles after = new PowerLossFiles();
+        for (Map.Entry<Path, Content> e : files.entrySet()) {
+            if (!durableNames.contains(e.getKey())) {
+                continue;
+            }
+            Content c = e.getValue();
+            byte[] image = Arrays.copyOf(c.durable, Math.max(c.durable.length, c.current.length));
+            for (long[] w : c.unforced) {
+                if (random.nextInt(3) == 0) {
+                    break; // this write and every later one never reached the platter
+                }
+                int keep = random.nextInt((int) w[1] + 1); // a torn prefix
+                System.arraycopy(c.current, (int) w[0], image, (int) w[0], keep);
+            }
+            Content k = new Content();
+            k.durable = image;
+            k.current = image.clone();
+            after.files.put(e.getKey(), k);
+            after.durableNames.add(e.getKey());
+        }
+        crashed = true;
+        return after;
+    }
+
+    private void alive() throws IOException {
+        if (crashed) {
+            throw new IOException("power is off");
+        }
+        if (failNext > 0) {
+            failNext--;
+            throw new IOException("injected I/O error");
+        }
+    }
+
+    @Override
+    public synchronized LogFile open(Path file) throws IOException {
+        if (crashed) {
+            throw new IOException("power is off");
+        }
+        Content c = files.computeIfAbsent(file, f -> new Content());
+        return new LogFile() {
+            @Override
+            public void write(ByteBuffer src, long position) throws IOException {
+                synchronized (PowerLossFiles.this) {
+                    alive();
+                    int n = src.remaining();
+                    if (position + n > c.current.length) {
+                        c.current = Arrays.copyOf(c.current, (int) position + n);
+                    }
+                    src.get(c.current, (int) position, n);
+                    c.unforced.add(new long[] {position, n});
+                }
+            }
+
+            @Override
+            public int read(ByteBuffer dst, long position) throws IOException {
+                synchronized (PowerLossFiles.this) {
+                    if (position >= c.current.length) {
+                        return -1;
+                    }
+                    int n = (int) Math.min(dst.remaining(), c.current.length - position);
+                    dst.put(c.current, (int) position, n);
+                    return n;
+                }
+            }
+
+            @Override
+            public void force() throws IOException {
+                synchronized (PowerLossFiles.this) {
+                    alive();
+                    c.durable = c.current.clone();
+                    c.unforced.clear();
+                }
+            }
+
+            @Override
+            public long size() {
+                synchronized (PowerLossFiles.this) {
+                    return c.current.length;
+                }
+            }
+
+            @Override
+            public void preallocate(long size) throws IOException {
+                synchronized (PowerLossFiles.this) {
+                    alive();
+                    if (c.current.length < size) {
+                        c.current = Arrays.copyOf(c.current, (int) size);
+                    }
+                    c.durable = c.current.clone();
+                    c.unforced.clear();
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public synchronized List<Path> list(Path dir) {
+        return files.keySet().stream().filter(p -> dir.equals(p.getParent())).sorted().toList();
+    }
+
+    @Override
+    public synchronized void delete(Path file) throws IOException {
+        alive();
+        files.remove(file);
+        durableNames.remove(file);
+    }
+
+    @Override
+    public synchronized void rename(Path from, Path to) throws IOException {
+        alive();
+        Content c = files.remove(from);
+        durableNames.remove(from);
+        if (c != null) {
+            files.put(to, c);
+        }
+    }
+
+    @Override
+    public synchronized void syncDirectory(Path dir) throws IOException {
+        alive();
+        for (Path p : files.keySet()) {
+            if (dir.equals(p.getParent())) {
+                durableNames.add(p);
+            }
+        }
+    }
+
+    /** Flips one bit of a file's durable and current content (a media error). */
+    synchronized void flipBit(Path file, long offset) {
+        Content c = files.get(file);
+        c.current[(int) offset] ^= 0x10;
+        c.durable[(int) offset] ^= 0x10;
+    }
+}

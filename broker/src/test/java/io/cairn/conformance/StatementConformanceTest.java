@@ -1,0 +1,553 @@
+package io.cairn.conformance;
+
+import io.cairn.config.BrokerConfig;
+import io.cairn.test.RawClient;
+import io.cairn.test.TestBroker;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static io.cairn.test.RawClient.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One test per further checklist statement of sections 1-8, 10, 11, 13-15, each on the wire. */
+class StatementConformanceTest {
+
+    static TestBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    private static BrokerConfig.Mqtt withMaxQos(BrokerConfig.Mqtt m, int maxQos) {
+        return new BrokerConfig.Mqtt(m.maxKeepalive(), m.receiveMaximum(), m.maxInflight(), m.maxPacketSize(), maxQos,
+                m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(), m.maxQueuedMessages(),
+                m.maxQueuedBytes(), m.queueQos0());
+    }
+
+    private static void closesAfter5(byte[] bad, int reason) throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "stmt5", true, 0)) {
+            c.send(bad);
+            Packet d = c.read();
+            assertThat(d.type()).isEqualTo(DISCONNECT);
+            assertThat(d.u8(0)).isEqualTo(reason);
+            assertThat(c.closedWithin(2000)).isTrue();
+        }
+    }
+
+    private static void connectCloses(byte[] connect) throws IOException {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(connect);
+            assertThat(c.closedWithin(2000)).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- section 1
+
+    @Test
+    void v5_MQTT_1_5_5_1_nonMinimalVariableByteIntegerIsMalformed() throws IOException {
+        closesAfter5(bytes(0xC0, 0x80, 0x00), 0x81); // PINGREQ, remaining length 0 written in two bytes
+    }
+
+    @Test
+    void v5_MQTT_1_5_7_1_userPropertyWithIllFormedUtf8IsMalformed() throws IOException {
+        closesAfter5(packet(0x30, concat(str("t"), bytes(7, 0x26), u16(1), bytes(0xFF), u16(1), bytes(0x61), "x".getBytes())), 0x81);
+    }
+
+    @Test
+    void v311_MQTT_2_3_1_7_subackAndUnsubackEchoThePacketIdentifier() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "echo-ids", true)) {
+            assertThat(c.subscribe311("echo/t", 0, 0x1234).u16(0)).isEqualTo(0x1234);
+            c.send(packet(0xA2, concat(u16(0x4321), str("echo/t"))));
+            Packet u = c.read();
+            assertThat(u.type()).isEqualTo(UNSUBACK);
+            assertThat(u.u16(0)).isEqualTo(0x4321);
+            assertThat(u.body()).as("3.1.1 UNSUBACK has no payload").hasSize(2);
+        }
+    }
+
+    @Test
+    void v5_MQTT_2_2_2_1_packetsWithAPropertiesSectionCarryAPropertyLength() throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "prop-len", true, 0)) {
+            assertThat(c.connack().u8(2)).as("CONNACK property length present").isPositive();
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("pl/t"), bytes(0))));
+            assertThat(c.read().body()).containsExactly(0, 1, 0, 0);
+        }
+    }
+
+    @Test
+    void v311_MQTT_2_3_1_6_pubrecAndPubcompEchoThePublishPacketIdentifier() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "echo-rec", true)) {
+            c.send(publish311("echo/q2", 2, false, false, 0xBEEF, "x".getBytes()));
+            assertThat(c.read().u16(0)).isEqualTo(0xBEEF);
+            c.send(0x62, 0x02, 0xBE, 0xEF);
+            assertThat(c.read().u16(0)).isEqualTo(0xBEEF);
+        }
+    }
+
+    // ---------------------------------------------------------------- section 2
+
+    @Test
+    void v311_MQTT_3_1_2_22_passwordWithoutUserNameClosesTheConnection() throws IOException {
+        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x42), u16(60), str("pw-only"), str("secret"))));
+    }
+
+    @Test
+    void v311_MQTT_3_1_3_11_userNameThatIsNotUtf8ClosesTheConnection() throws IOException {
+        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x82), u16(60), str("bad-user"), u16(1), bytes(0xFF))));
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_18_userNameFlagWithoutAUserNameFieldClosesTheConnection() throws IOException {
+        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x82), u16(60), str("no-user-field"))));
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_16_userNameAndPasswordAreAcceptedWhenPresent() throws IOException {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0xC2), u16(60), bytes(0), str("with-creds"), str("user"), str("pw"))));
+            assertThat(c.read().u8(1)).isZero();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_1_3_5_clientIdOf23AlphanumericCharactersIsAccepted() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "abcdefghijklmnopqrstuvW", true)) {
+            assertThat(c.connack().u8(1)).isZero();
+        }
+    }
+
+    @Test
+    void v311_S3_1_2_10_keepAlive0SwitchesTheTimeoutOff() throws IOException {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(connect311("ka-zero", true, 0));
+            c.read();
+            assertThat(c.stillOpenAfter(2500)).isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_22_noServerKeepAliveWhenTheClientsValueIsWithinTheMaximum() throws Exception {
+        MqttClient c = new MqttClient(broker.uri(), "ska-none", new MemoryPersistence());
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setKeepAliveInterval(30);
+        IMqttToken t = c.connectWithResult(o);
+        assertThat(t.getResponseProperties().getServerKeepAlive()).isNull();
+        assertThat(t.getResponseProperties().getResponseInfo()).as("[MQTT-3.1.2-28]").isNull();
+        c.disconnect();
+        c.close();
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_9_maximumQosIsAdvertisedWhenBelow2() throws Exception {
+        try (TestBroker q1 = TestBroker.start(m -> withMaxQos(m, 1))) {
+            MqttClient c = new MqttClient(q1.uri(), "maxqos", new MemoryPersistence());
+            IMqttToken t = c.connectWithResult(new MqttConnectionOptions());
+            assertThat(t.getResponseProperties().getMaximumQoS()).isEqualTo(1);
+            c.disconnect();
+            c.close();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_11_publishAboveTheMaximumQosGetsDisconnect0x9B() throws Exception {
+        try (TestBroker q1 = TestBroker.start(m -> withMaxQos(m, 1));
+             RawClient c = RawClient.connected5(q1.port(), "above-max", true, 0)) {
+            c.send(packet(0x34, concat(str("t"), u16(1), bytes(0), "x".getBytes())));
+            Packet d = c.read();
+            assertThat(d.type()).isEqualTo(DISCONNECT);
+            assertThat(d.u8(0)).isEqualTo(0x9B);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_12_willQosAboveTheMaximumGetsConnack0x9B() throws Exception {
+        try (TestBroker q1 = TestBroker.start(m -> withMaxQos(m, 1));
+             RawClient c = new RawClient(q1.port())) {
+            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x02 | 0x04 | 0x10), u16(60), bytes(0), str("will-q2"),
+                    bytes(0), str("w/t"), str("bye"))));
+            assertThat(c.read().u8(1)).isEqualTo(0x9B);
+            assertThat(c.closedWithin(2000)).isTrue();
+        }
+    }
+
+    @Test
+    void v5_S3_1_2_11_4_maximumPacketSize0ClosesTheConnection() throws IOException {
+        connectCloses(connect5("mps0", true, 60, concat(bytes(0x27), u32(0))));
+    }
+
+    @Test
+    void v5_S3_1_2_11_6_requestResponseInformationOtherThan0Or1ClosesTheConnection() throws IOException {
+        connectCloses(connect5("rri2", true, 60, bytes(0x19, 2)));
+    }
+
+    @Test
+    void v5_S3_1_2_11_10_authenticationDataWithoutMethodClosesTheConnection() throws IOException {
+        connectCloses(connect5("adata", true, 60, concat(bytes(0x16), u16(1), bytes(7))));
+    }
+
+    @Test
+    void v311_MQTT_3_1_4_5_dataAfterARejectedConnectIsNotActedOn() throws IOException {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(concat(connect311("", false, 60), publish311("rejected/t", 0, true, false, 0, "ghost".getBytes())));
+            assertThat(c.read().u8(1)).isEqualTo(0x02); // [MQTT-3.2.2-5]: then close
+            assertThat(c.closedWithin(2000)).isTrue();
+        }
+        try (RawClient late = RawClient.connected311(broker.port(), "rejected-check", true)) {
+            late.subscribe311("rejected/t", 0, 1);
+            assertThat(late.stillOpenAfter(300)).as("the retained PUBLISH was not acted on").isTrue();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_2_0_1_theFirstPacketTheBrokerSendsIsConnack() throws IOException {
+        try (RawClient sub = RawClient.connected311(broker.port(), "first-sub", false)) {
+            sub.subscribe311("first/t", 1, 1);
+        }
+        try (RawClient pub = RawClient.connected311(broker.port(), "first-pub", true)) {
+            pub.send(publish311("first/t", 1, false, false, 1, "queued".getBytes()));
+            pub.read();
+        }
+        try (RawClient sub = new RawClient(broker.port())) {
+            sub.send(connect311("first-sub", false, 60));
+            assertThat(sub.read().type()).isEqualTo(CONNACK);
+            assertThat(sub.read().type()).isEqualTo(PUBLISH);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_1_onlyTheSessionPresentBitOfTheConnackFlagsIsUsed() throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "flags5", false, 60)) {
+            assertThat(c.connack().u8(0) & 0xFE).isZero();
+        }
+        try (RawClient c = RawClient.connected5(broker.port(), "flags5", false, 60)) {
+            assertThat(c.connack().u8(0)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_2_2_4_aRefusingConnackHasSessionPresent0() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "refuse-sp", false)) {
+            c.subscribe311("r/t", 0, 1);
+        }
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(connect31("refuse-sp-but-this-id-is-far-too-long", false, 60));
+            Packet ack = c.read();
+            assertThat(ack.u8(1)).isEqualTo(0x02);
+            assertThat(ack.u8(0)).isZero();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_1_3_2_theClientIdKeysTheSessionState() throws IOException {
+        try (RawClient a = RawClient.connected311(broker.port(), "keyed-a", false)) {
+            a.subscribe311("keyed/t", 1, 1);
+        }
+        try (RawClient b = RawClient.connected311(broker.port(), "keyed-b", false)) {
+            assertThat(b.connack().u8(0)).as("another client id has no session").isZero();
+        }
+        try (RawClient a = RawClient.connected311(broker.port(), "keyed-a", false)) {
+            assertThat(a.connack().u8(0)).isEqualTo(1);
+        }
+    }
+
+    // ---------------------------------------------------------------- sections 3, 4
+
+    @Test
+    void v5_MQTT_3_3_2_14_responseTopicWithAWildcardIsAProtocolError() throws IOException {
+        closesAfter5(packet(0x30, concat(str("t"), bytes(6, 0x08), str("r/#"), "x".getBytes())), 0x82);
+    }
+
+    @Test
+    void v5_MQTT_3_3_2_13_responseTopicWithIllFormedUtf8IsMalformed() throws IOException {
+        closesAfter5(packet(0x30, concat(str("t"), bytes(4, 0x08), u16(1), bytes(0xFF), "x".getBytes())), 0x81);
+    }
+
+    @Test
+    void v5_MQTT_3_3_2_19_contentTypeWithIllFormedUtf8IsMalformed() throws IOException {
+        closesAfter5(packet(0x30, concat(str("t"), bytes(4, 0x03), u16(1), bytes(0xC3), "x".getBytes())), 0x81);
+    }
+
+    @Test
+    void v5_MQTT_3_3_2_7_topicAliasesDoNotOutliveTheirConnection() throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "alias-conn", true, 0)) {
+            c.send(packet(0x30, concat(str("alias/x"), bytes(3, 0x23, 0x00, 0x02), "a".getBytes())));
+        }
+        closesAfter5(packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x02), "b".getBytes())), 0x82);
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_27_theBrokerSendsNoTopicAliasesAndTheFullTopicName() throws IOException {
+        try (RawClient sub = RawClient.connected5(broker.port(), "noalias-sub", true, 0);
+             RawClient pub = RawClient.connected5(broker.port(), "noalias-pub", true, 0)) {
+            sub.send(packet(0x82, concat(u16(1), bytes(0), str("na/t"), bytes(0))));
+            sub.readUntil(SUBACK);
+            pub.send(packet(0x30, concat(str("na/t"), bytes(3, 0x23, 0x00, 0x01), "1".getBytes())));
+            pub.send(packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x01), "2".getBytes())));
+            for (int i = 0; i < 2; i++) {
+                Packet p = sub.read();
+                assertThat(topicOf(p)).isEqualTo("na/t");
+                assertThat(p.u8(2 + 4)).as("property length: no Topic Alias [MQTT-3.3.2-8]").isZero();
+            }
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_3_1_1_qos0DeliveryIsAPublishWithQos0AndDup0() throws IOException {
+        try (RawClient sub = RawClient.connected311(broker.port(), "q0d-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "q0d-pub", true)) {
+            sub.subscribe311("q0d/t", 2, 1);
+            pub.send(publish311("q0d/t", 0, false, false, 0, "z".getBytes()));
+            assertThat(sub.read().flags()).isZero();
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_3_2_3_unacknowledgedQos1StaysUntilPubackAndDup0OnFirstSend() throws IOException {
+        try (RawClient sub = RawClient.connected5(broker.port(), "q1keep", false, 300);
+             RawClient pub = RawClient.connected311(broker.port(), "q1keep-pub", true)) {
+            sub.send(packet(0x82, concat(u16(1), bytes(0), str("q1keep/t"), bytes(1))));
+            sub.readUntil(SUBACK);
+            pub.send(publish311("q1keep/t", 1, false, false, 1, "k".getBytes()));
+            Packet p = sub.read();
+            assertThat(p.flags() & 0x08).as("[MQTT-4.3.2-2]").isZero();
+        }
+        try (RawClient sub = RawClient.connected5(broker.port(), "q1keep", false, 300)) {
+            Packet again = sub.read();
+            assertThat(payload5(again)).isEqualTo("k");
+            sub.send(0x40, 0x02, packetIdOf(again) >> 8, packetIdOf(again) & 0xFF);
+        }
+        try (RawClient sub = RawClient.connected5(broker.port(), "q1keep", false, 300)) {
+            assertThat(sub.stillOpenAfter(300)).as("acknowledged: gone").isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_3_3_6_afterPubrelThePublishIsNeverSentAgain() throws IOException {
+        int id;
+        try (RawClient sub = RawClient.connected5(broker.port(), "q2rel", false, 300);
+             RawClient pub = RawClient.connected311(broker.port(), "q2rel-pub", true)) {
+            sub.send(packet(0x82, concat(u16(1), bytes(0), str("q2rel/t"), bytes(2))));
+            sub.readUntil(SUBACK);
+            pub.send(publish311("q2rel/t", 2, false, false, 1, "r".getBytes()));
+            Packet p = sub.read();
+            id = packetIdOf(p);
+            sub.send(0x50, 0x02, id >> 8, id & 0xFF);
+            Packet rel = sub.read();
+            assertThat(rel.type()).isEqualTo(PUBREL); // [MQTT-4.3.3-4]
+            assertThat(rel.u16(0)).isEqualTo(id);
+        }
+        try (RawClient sub = RawClient.connected5(broker.port(), "q2rel", false, 300)) {
+            Packet p = sub.read();
+            assertThat(p.type()).as("PUBREL again, not the PUBLISH [MQTT-4.3.3-5]").isEqualTo(PUBREL);
+            sub.send(0x70, 0x02, id >> 8, id & 0xFF);
+            assertThat(sub.stillOpenAfter(300)).isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_4_0_2_aNegativePubackEndsTheDelivery() throws IOException {
+        try (RawClient sub = RawClient.connected5(broker.port(), "negack", false, 300);
+             RawClient pub = RawClient.connected311(broker.port(), "negack-pub", true)) {
+            sub.send(packet(0x82, concat(u16(1), bytes(0), str("neg/t"), bytes(1))));
+            sub.readUntil(SUBACK);
+            pub.send(publish311("neg/t", 1, false, false, 1, "n".getBytes()));
+            int id = packetIdOf(sub.read());
+            sub.send(0x40, 0x03, id >> 8, id & 0xFF, 0x80);
+        }
+        try (RawClient sub = RawClient.connected5(broker.port(), "negack", false, 300)) {
+            assertThat(sub.stillOpenAfter(300)).as("not re-sent").isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_3_4_9_neverMoreInFlightThanTheClientsReceiveMaximum() throws IOException {
+        try (RawClient sub = new RawClient(broker.port());
+             RawClient pub = RawClient.connected311(broker.port(), "rm-pub", true)) {
+            sub.send(connect5("rm-sub", true, 60, concat(bytes(0x21), u16(2))));
+            sub.read();
+            sub.send(packet(0x82, concat(u16(1), bytes(0), str("rm/t"), bytes(1))));
+            sub.readUntil(SUBACK);
+            for (int i = 0; i < 4; i++) {
+                pub.send(publish311("rm/t", 1, false, false, i + 1, ("m" + i).getBytes()));
+            }
+            Packet a = sub.read();
+            Packet b = sub.read();
+            assertThat(sub.stillOpenAfter(400)).as("two in flight").isTrue();
+            sub.send(0x40, 0x02, packetIdOf(a) >> 8, packetIdOf(a) & 0xFF);
+            assertThat(payload5(sub.read())).isEqualTo("m2");
+            assertThat(payload5(b)).isEqualTo("m1");
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_25_aMessageLargerThanTheClientsMaximumIsDroppedAndTheNextDelivered() throws IOException {
+        try (RawClient sub = new RawClient(broker.port());
+             RawClient pub = RawClient.connected311(broker.port(), "mps-pub", true)) {
+            sub.send(connect5("mps-sub", true, 60, concat(bytes(0x27), u32(100))));
+            sub.read();
+            sub.send(packet(0x82, concat(u16(1), bytes(0), str("mps/t"), bytes(1))));
+            sub.readUntil(SUBACK);
+            pub.send(publish311("mps/t", 1, false, false, 1, new byte[200]));
+            pub.send(publish311("mps/t", 1, false, false, 2, "small".getBytes()));
+            Packet p = sub.read();
+            assertThat(payload5(p)).isEqualTo("small"); // [MQTT-3.1.2-24]
+        }
+    }
+
+    // ---------------------------------------------------------------- sections 8, 10, 11, 14, 15
+
+    @Test
+    void v5_MQTT_3_14_2_2_aServerDisconnectCarriesNoSessionExpiryInterval() throws IOException {
+        try (RawClient old = RawClient.connected5(broker.port(), "disc-props", true, 0);
+             RawClient fresh = RawClient.connected5(broker.port(), "disc-props", true, 0)) {
+            Packet d = old.read();
+            assertThat(d.body()).containsExactly(0x8E, 0x00);
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_7_3_1_anEmptyTopicFilterIsRefused() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "empty-filter", true)) {
+            c.send(packet(0x82, concat(u16(1), str(""), bytes(0))));
+            assertThat(c.read().u8(2)).isEqualTo(0x80);
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_7_1_2_hashMustBeLastAndAWholeLevel() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "hash-rules", true)) {
+            c.send(packet(0x82, concat(u16(1), str("a#"), bytes(0), str("a/#/b"), bytes(0), str("a/#"), bytes(0), str("#"), bytes(0))));
+            assertThat(c.read().body()).containsExactly(0, 1, 0x80, 0x80, 0, 0);
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_7_1_3_plusMustFillAWholeLevel() throws IOException {
+        try (RawClient c = RawClient.connected311(broker.port(), "plus-rules", true)) {
+            c.send(packet(0x82, concat(u16(1), str("a+"), bytes(0), str("+/+"), bytes(0), str("a/+/b/#"), bytes(0))));
+            assertThat(c.read().body()).containsExactly(0, 1, 0x80, 0, 0);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_23_sessionStateOutlivesTheConnectionWithExpiryAboveZero() throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "outlive", true, 60)) {
+            c.send(packet(0x82, concat(u16(1), bytes(0), str("outlive/t"), bytes(1))));
+            c.read();
+        }
+        try (RawClient pub = RawClient.connected311(broker.port(), "outlive-pub", true)) {
+            pub.send(publish311("outlive/t", 1, false, false, 1, "held".getBytes()));
+            pub.read();
+        }
+        try (RawClient c = RawClient.connected5(broker.port(), "outlive", false, 60)) {
+            assertThat(payload5(c.read())).isEqualTo("held");
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_7_retainedMessagesSurviveTheEndOfTheSessionThatSentThem() throws IOException {
+        try (RawClient pub = RawClient.connected311(broker.port(), "ret-owner", false)) {
+            pub.send(publish311("owned/t", 1, true, false, 1, "mine".getBytes()));
+            pub.read();
+        }
+        try (RawClient end = RawClient.connected311(broker.port(), "ret-owner", true)) {
+            end.send(0xE0, 0x00);
+        }
+        try (RawClient c = RawClient.connected311(broker.port(), "ret-reader", true)) {
+            c.subscribe311("owned/t", 1, 1);
+            assertThat(payload311(c.read())).isEqualTo("mine");
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_3_1_9_retainHandling0SendsRetainedMessagesOnEverySubscribe() throws IOException {
+        try (RawClient pub = RawClient.connected311(broker.port(), "rh0-pub", true)) {
+            pub.send(publish311("rh0/t", 1, true, false, 1, "r0".getBytes()));
+            pub.read();
+        }
+        try (RawClient c = RawClient.connected5(broker.port(), "rh0", true, 0)) {
+            for (int i = 1; i <= 2; i++) {
+                c.send(packet(0x82, concat(u16(i), bytes(0), str("rh0/t"), bytes(0))));
+                c.readUntil(SUBACK);
+                Packet p = c.read();
+                assertThat(payload5(p)).isEqualTo("r0");
+                assertThat(p.flags() & 1).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_12_noWillIsPublishedWithoutTheWillFlag() throws IOException {
+        try (RawClient watcher = RawClient.connected311(broker.port(), "nowill-watch", true)) {
+            watcher.subscribe311("#", 0, 1);
+            RawClient c = RawClient.connected311(broker.port(), "nowill", true);
+            c.close();
+            assertThat(watcher.stillOpenAfter(500)).isTrue();
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_11_willQosWithoutTheWillFlagIsMalformed() throws IOException {
+        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x08), u16(60), str("willqos-noflag"))));
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_14_willQos3IsMalformed() throws IOException {
+        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x04 | 0x18), u16(60), str("willqos3"),
+                str("w/t"), str("x"))));
+    }
+
+    @Test
+    void v311_MQTT_3_1_3_10_willTopicThatIsNotUtf8IsRefused() throws IOException {
+        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x04), u16(60), str("willutf"),
+                u16(1), bytes(0xFF), str("x"))));
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_10_aPublishedWillIsRemovedFromTheSession() throws IOException {
+        try (RawClient watcher = RawClient.connected311(broker.port(), "will-once-watch", true)) {
+            watcher.subscribe311("willonce/t", 0, 1);
+            RawClient c = new RawClient(broker.port());
+            c.send(packet(0x10, concat(str("MQTT"), bytes(4, 0x04), u16(60), str("will-once"), str("willonce/t"), str("bye"))));
+            c.read();
+            c.close();
+            assertThat(payload311(watcher.read())).isEqualTo("bye");
+            RawClient again = RawClient.connected311(broker.port(), "will-once", false);
+            again.close();
+            assertThat(watcher.stillOpenAfter(500)).as("the will went with the first publication").isTrue();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_1_3_10_willUserPropertiesKeepTheirOrder() throws IOException {
+        try (RawClient watcher = RawClient.connected5(broker.port(), "wup-watch", true, 0)) {
+            watcher.send(packet(0x82, concat(u16(1), bytes(0), str("wup/t"), bytes(0))));
+            watcher.readUntil(SUBACK);
+            byte[] willProps = concat(bytes(0x26), str("b"), str("2"), bytes(0x26), str("a"), str("1"));
+            RawClient c = new RawClient(broker.port());
+            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x04 | 0x02), u16(60), bytes(0), str("wup"),
+                    varInt(willProps.length), willProps, str("wup/t"), str("w"))));
+            c.read();
+            c.close();
+            Packet p = watcher.read();
+            byte[] b = p.body();
+            int at = 2 + p.u16(0);
+            int len = b[at];
+            byte[] props = java.util.Arrays.copyOfRange(b, at + 1, at + 1 + len);
+            assertThat(props).containsExactly(willProps);
+        }
+    }
+}

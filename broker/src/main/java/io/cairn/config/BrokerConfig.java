@@ -50,6 +50,26 @@ public record BrokerConfig(
         public static Mqtt defaults() {
             return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false);
         }
+
+        public Mqtt withMaxKeepalive(int v) {
+            return new Mqtt(v, receiveMaximum, maxInflight, maxPacketSize, maxQos, retainAvailable, topicAliasMaximum,
+                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
+        }
+
+        public Mqtt withMaxInflight(int v) {
+            return new Mqtt(maxKeepalive, receiveMaximum, v, maxPacketSize, maxQos, retainAvailable, topicAliasMaximum,
+                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
+        }
+
+        public Mqtt withMaxPacketSize(int v) {
+            return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, v, maxQos, retainAvailable, topicAliasMaximum,
+                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
+        }
+
+        public Mqtt withMaxQos(int v) {
+            return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, v, retainAvailable, topicAliasMaximum,
+                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
+        }
     }
 
     /** A per-filter segment bound (rumqttd's names). */

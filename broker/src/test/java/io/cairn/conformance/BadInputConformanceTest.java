@@ -26,9 +26,7 @@ class BadInputConformanceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(m -> new io.cairn.config.BrokerConfig.Mqtt(m.maxKeepalive(), m.receiveMaximum(),
-                m.maxInflight(), 4096, m.maxQos(), m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(),
-                m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
+        broker = TestBroker.start(m -> m.withMaxPacketSize(4096));
     }
 
     @AfterAll

@@ -1,6 +1,5 @@
 package io.cairn.conformance;
 
-import io.cairn.config.BrokerConfig;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -249,9 +248,7 @@ class ConnectConformanceTest {
 
     @Test
     void v5_MQTT_3_2_2_21_maxKeepaliveIsAnnouncedAsServerKeepAlive() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> new BrokerConfig.Mqtt(10, m.receiveMaximum(), m.maxInflight(),
-                m.maxPacketSize(), m.maxQos(), m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(),
-                m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()))) {
+        try (TestBroker capped = TestBroker.start(m -> m.withMaxKeepalive(10))) {
             MqttClient c = new MqttClient(capped.uri(), "ska", new MemoryPersistence());
             MqttConnectionOptions o = new MqttConnectionOptions();
             o.setKeepAliveInterval(60);

@@ -1,6 +1,5 @@
 package io.cairn.conformance;
 
-import io.cairn.config.BrokerConfig;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.AfterAll;
@@ -160,9 +159,7 @@ class QosFlowConformanceTest {
 
     @Test
     void v311_outboundWindowHoldsMessagesBeyondMaxInflightAndSendsThemInOrder() throws Exception {
-        try (TestBroker small = TestBroker.start(m -> new BrokerConfig.Mqtt(m.maxKeepalive(), m.receiveMaximum(), 2,
-                m.maxPacketSize(), m.maxQos(), m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(),
-                m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
+        try (TestBroker small = TestBroker.start(m -> m.withMaxInflight(2));
              RawClient sub = RawClient.connected311(small.port(), "window-sub", true);
              RawClient pub = RawClient.connected311(small.port(), "window-pub", true)) {
             sub.subscribe311("flow/window", 1, 1);

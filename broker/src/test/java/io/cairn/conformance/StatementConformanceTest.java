@@ -1,6 +1,5 @@
 package io.cairn.conformance;
 
-import io.cairn.config.BrokerConfig;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
@@ -29,12 +28,6 @@ class StatementConformanceTest {
     @AfterAll
     static void stop() {
         broker.close();
-    }
-
-    private static BrokerConfig.Mqtt withMaxQos(BrokerConfig.Mqtt m, int maxQos) {
-        return new BrokerConfig.Mqtt(m.maxKeepalive(), m.receiveMaximum(), m.maxInflight(), m.maxPacketSize(), maxQos,
-                m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(), m.maxQueuedMessages(),
-                m.maxQueuedBytes(), m.queueQos0());
     }
 
     private static void closesAfter5(byte[] bad, int reason) throws IOException {
@@ -152,7 +145,7 @@ class StatementConformanceTest {
 
     @Test
     void v5_MQTT_3_2_2_9_maximumQosIsAdvertisedWhenBelow2() throws Exception {
-        try (TestBroker q1 = TestBroker.start(m -> withMaxQos(m, 1))) {
+        try (TestBroker q1 = TestBroker.start(m -> m.withMaxQos(1))) {
             MqttClient c = new MqttClient(q1.uri(), "maxqos", new MemoryPersistence());
             IMqttToken t = c.connectWithResult(new MqttConnectionOptions());
             assertThat(t.getResponseProperties().getMaximumQoS()).isEqualTo(1);
@@ -163,7 +156,7 @@ class StatementConformanceTest {
 
     @Test
     void v5_MQTT_3_2_2_11_publishAboveTheMaximumQosGetsDisconnect0x9B() throws Exception {
-        try (TestBroker q1 = TestBroker.start(m -> withMaxQos(m, 1));
+        try (TestBroker q1 = TestBroker.start(m -> m.withMaxQos(1));
              RawClient c = RawClient.connected5(q1.port(), "above-max", true, 0)) {
             c.send(packet(0x34, concat(str("t"), u16(1), bytes(0), "x".getBytes())));
             Packet d = c.read();
@@ -174,7 +167,7 @@ class StatementConformanceTest {
 
     @Test
     void v5_MQTT_3_2_2_12_willQosAboveTheMaximumGetsConnack0x9B() throws Exception {
-        try (TestBroker q1 = TestBroker.start(m -> withMaxQos(m, 1));
+        try (TestBroker q1 = TestBroker.start(m -> m.withMaxQos(1));
              RawClient c = new RawClient(q1.port())) {
             c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x02 | 0x04 | 0x10), u16(60), bytes(0), str("will-q2"),
                     bytes(0), str("w/t"), str("bye"))));

@@ -1,6 +1,5 @@
 package io.cairn.conformance;
 
-import io.cairn.config.BrokerConfig;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.AfterAll;
@@ -60,9 +59,7 @@ class SubscribeRetainConformanceTest {
 
     @Test
     void v5_MQTT_3_2_2_10_grantedQosIsCappedByMaxQos() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> new BrokerConfig.Mqtt(m.maxKeepalive(), m.receiveMaximum(),
-                m.maxInflight(), m.maxPacketSize(), 1, m.retainAvailable(), m.topicAliasMaximum(), m.sessionExpiryMax(),
-                m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
+        try (TestBroker capped = TestBroker.start(m -> m.withMaxQos(1));
              RawClient c = RawClient.connected311(capped.port(), "capped", true)) {
             assertThat(c.subscribe311("cap/t", 2, 1).u8(2)).isEqualTo(1);
         }

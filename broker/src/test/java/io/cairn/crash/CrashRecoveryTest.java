@@ -154,6 +154,8 @@ class CrashRecoveryTest {
                     }
                 });
             }
+            System.out.printf("crash run: %d SIGKILLs, %d messages acknowledged, %d lost, %d QoS 2 duplicates%n",
+                    kills, ackedQos.size(), lost.size(), duplicated.size());
             assertThat(lost).as("acknowledged but never delivered (of %d acknowledged, %d kills)", ackedQos.size(), kills).isEmpty();
             assertThat(duplicated).as("QoS 2 delivered more than once").isEmpty();
         }

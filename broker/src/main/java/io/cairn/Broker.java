@@ -42,8 +42,12 @@ public final class Broker implements AutoCloseable {
 
     /** Starts a broker on the given configuration; listeners with port 0 get a free port. */
     public static Broker start(BrokerConfig config) throws Exception {
+        return start(config, openStore(config.storage()));
+    }
+
+    /** Starts a broker on a store of the caller's choosing (tests: a journal on a simulated disk). */
+    public static Broker start(BrokerConfig config, Store store) throws Exception {
         long t0 = System.nanoTime();
-        Store store = openStore(config.storage());
         BrokerState state;
         try {
             state = store.recover();

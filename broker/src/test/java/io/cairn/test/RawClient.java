@@ -68,6 +68,12 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Changes how long {@link #read} waits for a packet. */
+    public RawClient timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
     public RawClient send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();

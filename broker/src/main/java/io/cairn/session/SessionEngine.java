@@ -394,6 +394,14 @@ public final class SessionEngine implements AutoCloseable {
             send(c, Packets.pubReply(MqttMessageType.PUBREC, p.packetId(), ReasonCodes.SUCCESS));
             return;
         }
+        if (p.qos() > 0 && c.version >= Packets.V5 && !store.healthy()) {
+            // the journal cannot write: refuse at once, ahead of the acknowledgements that wait for
+            // the disk, so the publisher learns now (3.x has no negative acknowledgement: its
+            // publishers simply wait for the disk)
+            MqttMessageType type = p.qos() == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC;
+            c.output.deliver(List.of(Packets.pubReply(type, p.packetId(), ReasonCodes.UNSPECIFIED_ERROR)), false);
+            return;
+        }
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
         Router.Result routed = router.route(m, c.clientId, connected.keySet(), limits);
         if (routed.overQuota() && c.version >= Packets.V5 && p.qos() > 0) {

@@ -114,6 +114,7 @@ public final class JournalStore implements Store {
     }
 
     /** Whether the last journal write succeeded. */
+    @Override
     public boolean healthy() {
         return journal == null || journal.healthy();
     }

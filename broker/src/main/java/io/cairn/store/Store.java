@@ -24,6 +24,11 @@ public interface Store extends AutoCloseable {
      */
     void commit(List<Command> commands, Runnable onDurable);
 
+    /** False while writes fail: nothing new is accepted from clients that can be told so. */
+    default boolean healthy() {
+        return true;
+    }
+
     @Override
     void close();
 }

@@ -1,0 +1,64 @@
+package io.cairn.store.journal;
+
+import io.cairn.Broker;
+import io.cairn.config.BrokerConfig;
+import io.cairn.store.JournalStore;
+import io.cairn.test.RawClient;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static io.cairn.test.RawClient.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A failing disk: nothing that was not forced is acknowledged; MQTT 5 publishers are told with a
+ * failure reason code; the broker continues by itself once writes succeed again.
+ */
+class DiskFailureTest {
+
+    @Test
+    void v5_publishWhileTheDiskFailsGetsAFailureCodeAndTheBrokerRecoversByItself() throws Exception {
+        PowerLossFiles disk = new PowerLossFiles();
+        BrokerConfig config = BrokerConfig.defaults().withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0)));
+        Journal.Options options = Journal.Options.of(Path.of("/failing/journal"), Journal.Mode.SYNC)
+                .withSegmentSize(1 << 16).withFiles(disk);
+        try (Broker broker = Broker.start(config, new JournalStore(options));
+             RawClient pub = RawClient.connected5(broker.boundAddresses().get(0).getPort(), "disk-pub", true, 300)) {
+            int port = broker.boundAddresses().get(0).getPort();
+            try (RawClient sub = RawClient.connected311(port, "disk-sub", false)) {
+                sub.subscribe311("disk/t", 1, 1);
+            }
+            synchronized (disk) {
+                disk.failNext = Integer.MAX_VALUE;
+            }
+            pub.send(packet(0x32, concat(str("disk/t"), u16(1), bytes(0), "first".getBytes())));
+            pub.timeout(700);
+            assertThat(pub.stillOpenAfter(700)).as("no PUBACK before the record is on disk").isTrue();
+
+            pub.send(packet(0x32, concat(str("disk/t"), u16(2), bytes(0), "second".getBytes())));
+            Packet refused = pub.read();
+            assertThat(refused.type()).isEqualTo(PUBACK);
+            assertThat(refused.u16(0)).isEqualTo(2);
+            assertThat(refused.u8(2)).as("failure reason code").isEqualTo(0x80);
+
+            synchronized (disk) {
+                disk.failNext = 0; // the disk works again
+            }
+            pub.timeout(5000);
+            Packet late = pub.read();
+            assertThat(late.type()).isEqualTo(PUBACK);
+            assertThat(late.u16(0)).as("the held message is acknowledged once it is on disk").isEqualTo(1);
+            pub.send(packet(0x32, concat(str("disk/t"), u16(3), bytes(0), "third".getBytes())));
+            Packet ok = pub.read();
+            assertThat(ok.u16(0)).isEqualTo(3);
+            assertThat(ok.body()).as("success: the short form").hasSize(2);
+
+            try (RawClient sub = RawClient.connected311(port, "disk-sub", false)) {
+                assertThat(payload311(sub.read())).isEqualTo("first");
+                assertThat(payload311(sub.read())).isEqualTo("third");
+            }
+        }
+    }
+}

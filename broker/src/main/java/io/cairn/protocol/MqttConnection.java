@@ -154,10 +154,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         MqttMessage m = (MqttMessage) msg;
-        if (m.decoderResult().isFailure()) {
-            onMalformed(ReasonCodes.MALFORMED_PACKET, String.valueOf(m.decoderResult().cause()), connection == null);
-            return;
-        }
         MqttMessageType type = m.fixedHeader().messageType();
         if (connection == null) {
             if (type != MqttMessageType.CONNECT) {

@@ -1,13 +1,12 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
+import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -16,19 +15,7 @@ import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** CONNECT / CONNACK rules of MQTT 3.1, 3.1.1 and 5.0 (checklist section 2), over real sockets. */
-class ConnectConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class ConnectConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_MQTT_3_1_0_1_firstPacketOtherThanConnectClosesWithoutAnswer() throws Exception {

@@ -1,9 +1,8 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
+import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -15,19 +14,7 @@ import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** PUBLISH and the QoS 1/2 flows in both directions (checklist sections 3, 4 and 11), on the wire. */
-class QosFlowConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class QosFlowConformanceTest extends OneBrokerPerClass {
 
     private static byte[] pub(String topic, int qos, int id, String payload) {
         return publish311(topic, qos, false, false, id, payload.getBytes());

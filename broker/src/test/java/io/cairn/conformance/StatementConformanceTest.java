@@ -1,13 +1,12 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
+import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -16,29 +15,7 @@ import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One test per further checklist statement of sections 1-8, 10, 11, 13-15, each on the wire. */
-class StatementConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
-
-    private static void closesAfter5(byte[] bad, int reason) throws IOException {
-        try (RawClient c = RawClient.connected5(broker.port(), "stmt5", true, 0)) {
-            c.send(bad);
-            Packet d = c.read();
-            assertThat(d.type()).isEqualTo(DISCONNECT);
-            assertThat(d.u8(0)).isEqualTo(reason);
-            assertThat(c.closedWithin(2000)).isTrue();
-        }
-    }
+class StatementConformanceTest extends OneBrokerPerClass {
 
     private static void connectCloses(byte[] connect) throws IOException {
         try (RawClient c = new RawClient(broker.port())) {
@@ -51,12 +28,12 @@ class StatementConformanceTest {
 
     @Test
     void v5_MQTT_1_5_5_1_nonMinimalVariableByteIntegerIsMalformed() throws IOException {
-        closesAfter5(bytes(0xC0, 0x80, 0x00), 0x81); // PINGREQ, remaining length 0 written in two bytes
+        assertDisconnects5("stmt5", bytes(0xC0, 0x80, 0x00), 0x81); // PINGREQ, remaining length 0 written in two bytes
     }
 
     @Test
     void v5_MQTT_1_5_7_1_userPropertyWithIllFormedUtf8IsMalformed() throws IOException {
-        closesAfter5(packet(0x30, concat(str("t"), bytes(7, 0x26), u16(1), bytes(0xFF), u16(1), bytes(0x61), "x".getBytes())), 0x81);
+        assertDisconnects5("stmt5", packet(0x30, concat(str("t"), bytes(7, 0x26), u16(1), bytes(0xFF), u16(1), bytes(0x61), "x".getBytes())), 0x81);
     }
 
     @Test
@@ -260,17 +237,17 @@ class StatementConformanceTest {
 
     @Test
     void v5_MQTT_3_3_2_14_responseTopicWithAWildcardIsAProtocolError() throws IOException {
-        closesAfter5(packet(0x30, concat(str("t"), bytes(6, 0x08), str("r/#"), "x".getBytes())), 0x82);
+        assertDisconnects5("stmt5", packet(0x30, concat(str("t"), bytes(6, 0x08), str("r/#"), "x".getBytes())), 0x82);
     }
 
     @Test
     void v5_MQTT_3_3_2_13_responseTopicWithIllFormedUtf8IsMalformed() throws IOException {
-        closesAfter5(packet(0x30, concat(str("t"), bytes(4, 0x08), u16(1), bytes(0xFF), "x".getBytes())), 0x81);
+        assertDisconnects5("stmt5", packet(0x30, concat(str("t"), bytes(4, 0x08), u16(1), bytes(0xFF), "x".getBytes())), 0x81);
     }
 
     @Test
     void v5_MQTT_3_3_2_19_contentTypeWithIllFormedUtf8IsMalformed() throws IOException {
-        closesAfter5(packet(0x30, concat(str("t"), bytes(4, 0x03), u16(1), bytes(0xC3), "x".getBytes())), 0x81);
+        assertDisconnects5("stmt5", packet(0x30, concat(str("t"), bytes(4, 0x03), u16(1), bytes(0xC3), "x".getBytes())), 0x81);
     }
 
     @Test
@@ -278,7 +255,7 @@ class StatementConformanceTest {
         try (RawClient c = RawClient.connected5(broker.port(), "alias-conn", true, 0)) {
             c.send(packet(0x30, concat(str("alias/x"), bytes(3, 0x23, 0x00, 0x02), "a".getBytes())));
         }
-        closesAfter5(packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x02), "b".getBytes())), 0x82);
+        assertDisconnects5("stmt5", packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x02), "b".getBytes())), 0x82);
     }
 
     @Test

@@ -1,28 +1,15 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
+import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** SUBSCRIBE, UNSUBSCRIBE, topic filters and retained messages (checklist sections 5, 6, 10, 14). */
-class SubscribeRetainConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class SubscribeRetainConformanceTest extends OneBrokerPerClass {
 
     private static byte[] pub(String topic, int qos, boolean retain, String payload) {
         return publish311(topic, qos, retain, false, qos > 0 ? 1 : 0, payload.getBytes());

@@ -1,9 +1,7 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
-import io.cairn.test.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.cairn.test.OneBrokerPerClass;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -12,32 +10,10 @@ import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Further statements of sections 5-8, 10, 11, 13-15, one test each, on the wire. */
-class SubscriptionStatementConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
 
     private static byte[] sub5(int id, String filter, int options) {
         return packet(0x82, concat(u16(id), bytes(0), str(filter), bytes(options)));
-    }
-
-    private static void closesAfter5(byte[] bad, int reason) throws IOException {
-        try (RawClient c = RawClient.connected5(broker.port(), "stmt2", true, 0)) {
-            c.send(bad);
-            Packet d = c.read();
-            assertThat(d.type()).isEqualTo(DISCONNECT);
-            assertThat(d.u8(0)).isEqualTo(reason);
-            assertThat(c.closedWithin(2000)).as("closed after DISCONNECT [MQTT-3.14.4-2]").isTrue();
-        }
     }
 
     // ---------------------------------------------------------------- section 5
@@ -52,7 +28,7 @@ class SubscriptionStatementConformanceTest {
 
     @Test
     void v5_MQTT_3_8_3_4_noLocalOnASharedSubscriptionIsAProtocolError() throws IOException {
-        closesAfter5(sub5(1, "$share/g/t", 0x04), 0x82);
+        assertDisconnects5("stmt2", sub5(1, "$share/g/t", 0x04), 0x82);
     }
 
     @Test
@@ -120,7 +96,7 @@ class SubscriptionStatementConformanceTest {
 
     @Test
     void v5_S3_8_2_1_2_subscriptionIdentifier0IsAProtocolError() throws IOException {
-        closesAfter5(packet(0x82, concat(u16(1), bytes(2, 0x0B, 0x00), str("t"), bytes(0))), 0x82);
+        assertDisconnects5("stmt2", packet(0x82, concat(u16(1), bytes(2, 0x0B, 0x00), str("t"), bytes(0))), 0x82);
     }
 
     @Test
@@ -352,7 +328,7 @@ class SubscriptionStatementConformanceTest {
 
     @Test
     void v5_MQTT_4_13_1_1_aProtocolErrorAfterConnackGetsDisconnectWithTheCode() throws IOException {
-        closesAfter5(packet(0x82, concat(u16(1), bytes(0), str("t"), bytes(0x30))), 0x82);
+        assertDisconnects5("stmt2", packet(0x82, concat(u16(1), bytes(0), str("t"), bytes(0x30))), 0x82);
     }
 
     @Test

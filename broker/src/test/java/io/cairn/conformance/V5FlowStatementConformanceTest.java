@@ -1,9 +1,7 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
-import io.cairn.test.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.cairn.test.OneBrokerPerClass;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -13,19 +11,7 @@ import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** MQTT 5.0 statements of sections 1-4 (CONNECT, PUBLISH properties, QoS flows), on the wire. */
-class V5FlowStatementConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class V5FlowStatementConformanceTest extends OneBrokerPerClass {
 
     private static RawClient connect(String id) throws IOException {
         return RawClient.connected5(broker.port(), id, true, 0);

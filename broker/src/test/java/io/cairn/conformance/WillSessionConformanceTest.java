@@ -1,14 +1,12 @@
 package io.cairn.conformance;
 
 import io.cairn.test.RawClient;
-import io.cairn.test.TestBroker;
+import io.cairn.test.OneBrokerPerClass;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -18,19 +16,7 @@ import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Wills, session state across connections and 5.0 message properties (checklist sections 3, 8, 11, 15). */
-class WillSessionConformanceTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class WillSessionConformanceTest extends OneBrokerPerClass {
 
     /** 3.1.1 CONNECT with a will. */
     private static byte[] connectWithWill(String id, String willTopic, String willPayload, int willQos, boolean willRetain, int keepAlive) {

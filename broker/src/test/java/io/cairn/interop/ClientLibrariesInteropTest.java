@@ -6,11 +6,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.cairn.test.TestBroker;
+import io.cairn.test.OneBrokerPerClass;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -22,19 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Eclipse Paho v3 and the HiveMQ client (3 and 5) talking to each other through Cairn, over TCP and WebSocket. */
-class ClientLibrariesInteropTest {
-
-    static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
+class ClientLibrariesInteropTest extends OneBrokerPerClass {
 
     @Test
     void pahoV3PublishesAtEveryQosToAHivemq5SubscriberExactlyOnceAndInOrder() throws Exception {

@@ -150,6 +150,25 @@ public final class RawClient implements AutoCloseable {
         return !closedWithin(millis);
     }
 
+    /**
+     * Whether nothing at all arrives within {@code millis}: no byte and no close. Unlike
+     * {@link #stillOpenAfter}, which discards bytes, this fails on any packet, so a test can assert
+     * that a message (a will, a queued message) was not delivered.
+     */
+    public boolean silentFor(long millis) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, millis));
+        try {
+            in.read(); // a byte or end of stream: not silent
+            return false;
+        } catch (SocketTimeoutException e) {
+            return true;
+        } catch (IOException e) {
+            return false; // reset by the broker
+        } finally {
+            socket.setSoTimeout(5000);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

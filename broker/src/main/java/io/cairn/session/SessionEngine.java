@@ -273,8 +273,14 @@ public final class SessionEngine implements AutoCloseable {
         connected.remove(old.clientId);
         SessionState s = old.session;
         Will w = s.will();
-        if (w != null && (w.delaySeconds() == 0 || newCleanStart)) {
+        // a session of expiry 0 (3.1.1 CleanSession=1) ends with its connection, so a takeover ends
+        // it too: its state must not be reused by the new connection [MQTT-3.1.2-6] (5.0 §3.1.2.11.2)
+        boolean sessionEnds = s.expiryInterval() == 0;
+        if (w != null && (w.delaySeconds() == 0 || newCleanStart || sessionEnds)) {
             publishWill(s);
+        }
+        if (sessionEnds) {
+            execute(new Command.EndSession(old.clientId), true);
         }
     }
 

@@ -9,10 +9,18 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 
+import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
+import static io.cairn.conformance.SessionWire.connackProperties;
+import static io.cairn.conformance.SessionWire.qos;
 import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** CONNECT / CONNACK rules of MQTT 3.1, 3.1.1 and 5.0 (checklist section 2), over real sockets. */
 class ConnectConformanceTest extends OneBrokerPerClass {
@@ -269,6 +277,159 @@ class ConnectConformanceTest extends OneBrokerPerClass {
             Packet publish = first.type() == PUBLISH ? first : second;
             assertThat(puback.u16(0)).isEqualTo(7);
             assertThat(payload311(publish)).isEqualTo("hello");
+        }
+    }
+
+    // ---------------------------------------------------------------- added with the session tests
+
+    @Test
+    void v5_MQTT_3_1_0_1_firstPacketOtherThanConnectClosesWithoutAnswer() throws Exception {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(subscribe5(1, "first/not/connect", 0));
+            assertThatThrownBy(c::read).as("closed, nothing sent").isInstanceOf(EOFException.class);
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_3_reservedConnectFlagIsMalformedAndCloses() throws Exception {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x03), u16(60), bytes(0), str("reserved5"))));
+            List<Packet> before = new ArrayList<>();
+            try {
+                while (true) {
+                    before.add(c.read());
+                }
+            } catch (EOFException closed) {
+                // expected
+            }
+            // a CONNACK 0x81 first is allowed [MQTT-3.1.4-1]; acceptance is not
+            assertThat(before).allSatisfy(p -> {
+                assertThat(p.type()).isEqualTo(CONNACK);
+                assertThat(p.u8(1)).isGreaterThanOrEqualTo(0x80);
+            });
+        }
+    }
+
+    @Test
+    void v31_emptyClientIdIsRejectedWith0x02() throws Exception {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(connect31("", true, 60));
+            Packet ack = c.read();
+            assertThat(ack.type()).isEqualTo(CONNACK);
+            assertThat(ack.u8(1)).isEqualTo(0x02);
+            assertThat(c.closedWithin(2000)).isTrue();
+        }
+    }
+
+    @Test
+    void v31_clientIdsOf1To23CharactersAreAccepted() throws Exception {
+        for (String id : List.of("a", "abcdefghijklmnopqrstuvw")) {
+            try (RawClient c = new RawClient(broker.port())) {
+                c.send(connect31(id, true, 60));
+                Packet ack = c.read();
+                assertThat(ack.type()).isEqualTo(CONNACK);
+                assertThat(ack.u8(1)).as("id of %d characters", id.length()).isZero();
+                c.send(subscribe311(1, "v31/" + id, 1));
+                assertThat(c.readUntil(SUBACK).u8(2)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_1_3_6_emptyClientIdWithCleanStart0IsAcceptedUnderAnAssignedId() throws Exception {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(connect5("", false, 60, new byte[0]));
+            Packet ack = c.read();
+            assertThat(ack.type()).isEqualTo(CONNACK);
+            assertThat(ack.u8(1)).as("5.0 has no 0x02 rule for Clean Start 0").isZero();
+            assertThat(ack.u8(0)).as("a new id has no stored session").isZero();
+            assertThat((String) connackProperties(ack).get(0x12)).as("Assigned Client Identifier [MQTT-3.1.3-7]")
+                    .isNotEmpty();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_16_assignedClientIdsAreUniqueAmongConnectedClients() throws Exception {
+        List<RawClient> clients = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                RawClient c = new RawClient(broker.port());
+                clients.add(c);
+                c.send(connect5("", true, 60, new byte[0]));
+                Packet ack = c.read();
+                assertThat(ack.u8(1)).isZero();
+                ids.add((String) connackProperties(ack).get(0x12));
+            }
+            assertThat(ids).hasSize(5).doesNotContainNull();
+            for (RawClient c : clients) {
+                c.send(0xC0, 0x00);
+                assertThat(c.read().type()).as("no connection displaced another").isEqualTo(PINGRESP);
+            }
+        } finally {
+            for (RawClient c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_2_2_6_aRefusingConnackHasSessionPresent0EvenWithAStoredSession() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "refused-sp5", true, 300)) {
+            c.send(subscribe5(1, "refused/sp5", 1));
+            c.readUntil(SUBACK);
+        }
+        Thread.sleep(150);
+        try (RawClient c = new RawClient(broker.port())) {
+            // Clean Start 0 for a stored session, refused for its authentication method
+            c.send(connect5("refused-sp5", false, 60, concat(bytes(0x11), u32(300), bytes(0x15), str("SCRAM-SHA-1"))));
+            Packet ack = c.read();
+            assertThat(ack.u8(1)).isEqualTo(0x8C);
+            assertThat(ack.u8(0)).isZero();
+            assertThat(c.closedWithin(2000)).as("[MQTT-3.2.2-7]").isTrue();
+        }
+    }
+
+    @Test
+    void v5_S3_1_4_pipelinedSubscribeAndPublishBehindConnectAreProcessedInOrder() throws Exception {
+        try (RawClient c = new RawClient(broker.port())) {
+            c.send(concat(connect5("pipeline5", true, 60, new byte[0]),
+                    subscribe5(1, "pipe5/t", 1),
+                    packet(0x30, concat(str("pipe5/t"), bytes(0), "zero".getBytes(StandardCharsets.UTF_8))),
+                    packet(0x32, concat(str("pipe5/t"), u16(9), bytes(0), "one".getBytes(StandardCharsets.UTF_8)))));
+            Packet ack = c.read();
+            assertThat(ack.type()).isEqualTo(CONNACK);
+            assertThat(ack.u8(1)).isZero();
+            Packet suback = c.read();
+            assertThat(suback.type()).isEqualTo(SUBACK);
+            assertThat(suback.u16(0)).isEqualTo(1);
+            Packet first = c.read();
+            assertThat(first.type()).isEqualTo(PUBLISH);
+            assertThat(payload5(first)).as("the QoS 0 message, published after the SUBSCRIBE").isEqualTo("zero");
+            Packet a = c.read();
+            Packet b = c.read();
+            Packet puback = a.type() == PUBACK ? a : b;
+            Packet second = a.type() == PUBLISH ? a : b;
+            assertThat(puback.type()).isEqualTo(PUBACK);
+            assertThat(puback.u16(0)).isEqualTo(9);
+            assertThat(second.type()).isEqualTo(PUBLISH);
+            assertThat(payload5(second)).isEqualTo("one");
+            assertThat(qos(second)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void v311_MQTT_3_1_4_2_takeoverClosesTheOldConnectionAndHandsTheSessionToTheNewOne() throws Exception {
+        try (RawClient old = RawClient.connected311(broker.port(), "takeover-works", false)) {
+            old.subscribe311("takeover/works", 1, 1);
+            try (RawClient fresh = RawClient.connected311(broker.port(), "takeover-works", false);
+                 RawClient pub = RawClient.connected311(broker.port(), "takeover-works-pub", true)) {
+                assertThat(old.closedWithin(2000)).isTrue();
+                assertThat(fresh.connack().u8(0)).as("session present").isEqualTo(1);
+                pub.send(publish311("takeover/works", 1, false, false, 1, "to-new".getBytes(StandardCharsets.UTF_8)));
+                Packet p = fresh.read();
+                assertThat(payload311(p)).isEqualTo("to-new");
+            }
         }
     }
 }

@@ -57,7 +57,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
                 leaving.send(0xE0, 0x00);
                 assertThat(leaving.closedWithin(2000)).isTrue();
             }
-            assertThat(watcher.stillOpenAfter(500)).isTrue();
+            assertThat(watcher.silentFor(500)).isTrue();
         }
     }
 
@@ -123,7 +123,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
             try (RawClient again = new RawClient(broker.port())) {
                 again.send(connect5("will-delay", false, 60, concat(bytes(0x11), u32(60))));
                 assertThat(again.read().u8(0)).as("session present").isEqualTo(1);
-                assertThat(watcher.stillOpenAfter(2500)).as("no will").isTrue();
+                assertThat(watcher.silentFor(2500)).as("no will").isTrue();
             }
         }
     }
@@ -232,7 +232,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
         try (RawClient c = RawClient.connected5(broker.port(), "exp-queue", false, 300)) {
             Packet p = c.read();
             assertThat(payload5(p)).isEqualTo("long");
-            assertThat(c.stillOpenAfter(300)).isTrue();
+            assertThat(c.silentFor(300)).isTrue();
         }
     }
 }

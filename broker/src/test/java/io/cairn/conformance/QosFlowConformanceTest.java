@@ -3,6 +3,15 @@ package io.cairn.conformance;
 import io.cairn.test.RawClient;
 import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -10,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static io.cairn.conformance.Wire.*;
 import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +56,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     }
 
     @Test
-    void v5_MQTT_4_3_3_10_resentQos2PublishBeforePubrelIsAcknowledgedAgainAndDeliveredOnce() throws Exception {
+    void v311_MQTT_4_3_3_2_resentQos2PublishBeforePubrelIsAcknowledgedAgainAndDeliveredOnce() throws Exception {
         try (RawClient sub = RawClient.connected311(broker.port(), "dup-sub", true);
              RawClient pub = RawClient.connected311(broker.port(), "dup-pub", true)) {
             sub.subscribe311("flow/dup", 0, 1);
@@ -57,7 +67,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             pub.send(0x62, 0x02, 0x00, 9);
             assertThat(pub.read().type()).isEqualTo(PUBCOMP);
             assertThat(payload311(sub.read())).isEqualTo("once");
-            assertThat(sub.stillOpenAfter(500)).as("no second copy").isTrue();
+            assertThat(sub.poll(500)).as("no second copy").isNull();
             // after PUBCOMP the same id is a new message [MQTT-4.3.3-12]
             pub.send(pub("flow/dup", 2, 9, "again"));
             assertThat(pub.read().type()).isEqualTo(PUBREC);
@@ -154,7 +164,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
                 pub.send(pub("flow/window", 1, i + 1, "w" + i));
             }
             List<Packet> got = new ArrayList<>(List.of(sub.read(), sub.read()));
-            assertThat(sub.stillOpenAfter(400)).as("only max_inflight=2 outstanding").isTrue();
+            assertThat(sub.poll(400)).as("only max_inflight=2 outstanding").isNull();
             Set<Integer> ids = new HashSet<>();
             int next = 2;
             while (got.size() < 5 || next < 5) {
@@ -180,7 +190,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             pub.send(pub("overlap/a/x", 2, 1, "o"));
             Packet p = sub.read();
             assertThat(p.flags() >> 1 & 3).isEqualTo(2);
-            assertThat(sub.stillOpenAfter(400)).as("exactly one copy").isTrue();
+            assertThat(sub.poll(400)).as("exactly one copy").isNull();
         }
     }
 
@@ -264,6 +274,305 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             }
             assertThat(ids).containsExactlyInAnyOrder(7, 9);
             assertThat(payload5(p)).isEqualTo("s");
+        }
+    }
+
+    // ---------------------------------------------------------------- added: exact flows both directions
+
+    @Test
+    void v5_MQTT_4_3_3_10_resentQos2PublishWithDupBeforePubrelIsPubrecdAgainAndDeliveredOnce() throws Exception {
+        try (RawClient sub = RawClient.connected5(broker.port(), "dup5-sub", true, 0);
+             RawClient pub = RawClient.connected5(broker.port(), "dup5-pub", true, 0)) {
+            sub.send(subscribe5(1, 0, "flow/dup5", 2));
+            sub.readUntil(SUBACK);
+            pub.send(publish5("flow/dup5", 2, false, 300, "once"));
+            Packet rec1 = pub.read();
+            assertThat(rec1.type()).isEqualTo(PUBREC);
+            assertThat(rec1.u16(0)).isEqualTo(300);
+            pub.send(publish5("flow/dup5", 2, false, true, 300, new byte[0], "once".getBytes()));
+            Packet rec2 = pub.read();
+            assertThat(rec2.type()).as("[MQTT-4.3.3-10]").isEqualTo(PUBREC);
+            assertThat(rec2.u16(0)).isEqualTo(300);
+            pub.send(pubrel(300));
+            Packet comp = pub.read();
+            assertThat(comp.type()).as("[MQTT-4.3.3-11]").isEqualTo(PUBCOMP);
+            assertThat(comp.u16(0)).isEqualTo(300);
+            assertThat(comp.body().length == 2 || comp.u8(2) == 0).isTrue();
+            Packet p = nextPublish(sub);
+            assertThat(payload5(p)).isEqualTo("once");
+            assertThat(dup(p)).isFalse();
+            assertThat(sub.poll(400)).as("delivered once").isNull();
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_3_3_2_pubrelForAnUnknownPacketIdGetsPubcomp() throws Exception {
+        try (RawClient c = RawClient.connected311(broker.port(), "pubrel-unknown311", true)) {
+            c.send(pubrel(0x0203));
+            Packet comp = c.read();
+            assertThat(comp.type()).isEqualTo(PUBCOMP);
+            assertThat(comp.flags()).isZero();
+            assertThat(comp.body()).containsExactly(0x02, 0x03);
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_3_2_2_afterPubackTheSamePacketIdIsANewMessage() throws Exception {
+        try (RawClient sub = RawClient.connected311(broker.port(), "reuse1-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "reuse1-pub", true)) {
+            sub.subscribe311("flow/reuse1", 1, 1);
+            pub.send(pub("flow/reuse1", 1, 7, "first"));
+            assertThat(pub.read().u16(0)).isEqualTo(7);
+            pub.send(publish311("flow/reuse1", 1, false, true, 7, "second".getBytes())); // even with DUP=1
+            assertThat(pub.read().u16(0)).isEqualTo(7);
+            List<String> got = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Packet p = nextPublish(sub);
+                got.add(payload311(p));
+                sub.send(puback(packetIdOf(p)));
+            }
+            assertThat(got).containsExactly("first", "second");
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_3_2_1_qos1OutboundFlowPublishThenPuback() throws Exception {
+        try (RawClient sub = RawClient.connected311(broker.port(), "out1-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "out1-pub", true)) {
+            sub.subscribe311("flow/out1", 1, 1);
+            pub.send(pub("flow/out1", 1, 1, "a"));
+            Packet p = nextPublish(sub);
+            assertThat(qos(p)).isEqualTo(1);
+            assertThat(dup(p)).as("first transmission DUP=0").isFalse();
+            assertThat(retain(p)).isFalse();
+            assertThat(packetIdOf(p)).isNotZero();
+            sub.send(puback(packetIdOf(p)));
+            assertThat(sub.poll(300)).as("acknowledged: never re-sent on a live connection").isNull();
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_3_3_1_qos2OutboundFlowPublishPubrecPubrelPubcomp() throws Exception {
+        try (RawClient sub = RawClient.connected311(broker.port(), "out2-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "out2-pub", true)) {
+            sub.subscribe311("flow/out2", 2, 1);
+            pub.send(pub("flow/out2", 2, 1, "a"));
+            Packet p = nextPublish(sub);
+            int id = packetIdOf(p);
+            assertThat(qos(p)).isEqualTo(2);
+            assertThat(dup(p)).isFalse();
+            assertThat(id).isNotZero();
+            sub.send(pubrec(id));
+            Packet rel = sub.read();
+            assertThat(rel.type()).isEqualTo(PUBREL);
+            assertThat(rel.flags()).as("PUBREL flags 0010").isEqualTo(0x02);
+            assertThat(rel.body()).containsExactly(id >> 8, id & 0xFF);
+            sub.send(pubcomp(id));
+            assertThat(sub.poll(300)).as("the PUBLISH is never sent again after PUBREL").isNull();
+            pub.send(pub("flow/out2", 2, 2, "b"));
+            assertThat(payload311(nextPublish(sub))).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void v311_MQTT_4_3_2_1_outboundPacketIdsAreNonZeroAndUniqueWhileInFlight() throws Exception {
+        try (RawClient sub = RawClient.connected311(broker.port(), "ids-sub", true);
+             RawClient pub = RawClient.connected311(broker.port(), "ids-pub", true)) {
+            sub.subscribe311("flow/ids", 2, 1);
+            Set<Integer> inFlight = new HashSet<>();
+            for (int i = 0; i < 40; i++) {
+                pub.send(pub("flow/ids", 1 + (i % 2), 1 + i, "m" + i));
+            }
+            List<Packet> first = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                Packet p = nextPublish(sub);
+                assertThat(packetIdOf(p)).isNotZero();
+                assertThat(inFlight.add(packetIdOf(p))).as("id %d unique while in flight", packetIdOf(p)).isTrue();
+                first.add(p);
+            }
+            // complete half, then 20 more must not reuse an id still in flight
+            for (int i = 0; i < 20; i++) {
+                Packet p = first.get(i);
+                int id = packetIdOf(p);
+                if (qos(p) == 1) {
+                    sub.send(puback(id));
+                } else {
+                    sub.send(pubrec(id));
+                    assertThat(sub.read().type()).isEqualTo(PUBREL);
+                    sub.send(pubcomp(id));
+                }
+                inFlight.remove(id);
+            }
+            for (int i = 0; i < 20; i++) {
+                pub.send(pub("flow/ids", 1, 100 + i, "n" + i));
+            }
+            for (int i = 0; i < 20; i++) {
+                Packet p = nextPublish(sub);
+                assertThat(payload311(p)).isEqualTo("n" + i);
+                assertThat(packetIdOf(p)).isNotZero();
+                assertThat(inFlight.add(packetIdOf(p))).as("id %d unique while in flight", packetIdOf(p)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void v311_outboundWindowCountsQos2UntilPubcomp() throws Exception {
+        try (TestBroker small = TestBroker.start(m -> m.withMaxInflight(2));
+             RawClient sub = RawClient.connected311(small.port(), "w2-sub", true);
+             RawClient pub = RawClient.connected311(small.port(), "w2-pub", true)) {
+            sub.subscribe311("flow/w2", 2, 1);
+            for (int i = 0; i < 4; i++) {
+                pub.send(pub("flow/w2", 2, i + 1, "w" + i));
+            }
+            Packet a = nextPublish(sub);
+            Packet b = nextPublish(sub);
+            assertThat(sub.poll(300)).as("window of 2 full").isNull();
+            sub.send(pubrec(packetIdOf(a)));
+            assertThat(sub.read().type()).isEqualTo(PUBREL);
+            assertThat(sub.poll(300)).as("still in flight until PUBCOMP").isNull();
+            sub.send(pubcomp(packetIdOf(a)));
+            Packet c = nextPublish(sub);
+            assertThat(payload311(c)).isEqualTo("w2");
+            assertThat(sub.poll(300)).isNull();
+            sub.send(pubrec(packetIdOf(b)));
+            assertThat(sub.read().type()).isEqualTo(PUBREL);
+            sub.send(pubcomp(packetIdOf(b)));
+            assertThat(payload311(nextPublish(sub))).isEqualTo("w3");
+            assertThat(List.of(a, b)).extracting(RawClient::payload311).containsExactly("w0", "w1");
+        }
+    }
+
+    /** A 5.0 subscriber that announces Receive Maximum {@code max}. */
+    private static RawClient receiveMax(String id, int max) throws Exception {
+        return Wire.connected5(broker.port(), id, concat(bytes(0x21), u16(max)));
+    }
+
+    @Test
+    void v5_MQTT_3_3_4_9_receiveMaximumLimitsTheOutboundWindowAndTheRestFollowInOrder() throws Exception {
+        try (RawClient sub = receiveMax("rm-sub", 3);
+             RawClient pub = RawClient.connected5(broker.port(), "rm-pub", true, 0)) {
+            sub.send(subscribe5(1, 0, "flow/rm", 2));
+            sub.readUntil(SUBACK);
+            for (int i = 0; i < 8; i++) {
+                pub.send(publish5("flow/rm", 1 + (i % 2), false, i + 1, "r" + i));
+            }
+            List<Packet> got = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                got.add(nextPublish(sub));
+            }
+            assertThat(sub.poll(400)).as("exactly Receive Maximum = 3 unacknowledged [MQTT-4.9.0-2]").isNull();
+            int acked = 0;
+            while (got.size() < 8) {
+                Packet p = got.get(acked++);
+                int id = packetIdOf(p);
+                if (qos(p) == 1) {
+                    sub.send(puback(id));
+                } else {
+                    sub.send(pubrec(id));
+                    assertThat(sub.read().type()).isEqualTo(PUBREL);
+                    assertThat(sub.poll(200)).as("a QoS 2 message counts until PUBCOMP").isNull();
+                    sub.send(pubcomp(id));
+                }
+                got.add(nextPublish(sub));
+                assertThat(sub.poll(100)).as("one out, one in").isNull();
+            }
+            assertThat(got).extracting(RawClient::payload5).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7");
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_9_0_3_otherPacketsAreAnsweredWhileTheSendQuotaIsZero() throws Exception {
+        try (RawClient sub = receiveMax("rm0-sub", 1);
+             RawClient pub = RawClient.connected5(broker.port(), "rm0-pub", true, 0)) {
+            sub.send(subscribe5(1, 0, "flow/rm0", 1));
+            sub.readUntil(SUBACK);
+            pub.send(publish5("flow/rm0", 1, false, 1, "a"));
+            pub.send(publish5("flow/rm0", 1, false, 2, "b"));
+            Packet a = nextPublish(sub);
+            assertThat(sub.poll(300)).isNull();
+            sub.send(0xC0, 0x00); // PINGREQ
+            assertThat(sub.read().type()).as("[MQTT-3.3.4-10]").isEqualTo(PINGRESP);
+            sub.send(subscribe5(2, 0, "flow/other", 0));
+            Packet ack = sub.read();
+            assertThat(ack.type()).isEqualTo(SUBACK);
+            assertThat(ack.u16(0)).isEqualTo(2);
+            sub.send(publish5("flow/elsewhere", 1, false, 9, "mine"));
+            Packet mine = sub.read();
+            assertThat(mine.type()).isEqualTo(PUBACK);
+            assertThat(mine.u16(0)).isEqualTo(9);
+            sub.send(puback(packetIdOf(a)));
+            assertThat(payload5(nextPublish(sub))).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_4_0_2_aNegativePubrecEndsTheDeliveryWithoutPubrelAndFreesTheWindow() throws Exception {
+        try (RawClient sub = receiveMax("negrec-sub", 1);
+             RawClient pub = RawClient.connected5(broker.port(), "negrec-pub", true, 0)) {
+            sub.send(subscribe5(1, 0, "flow/negrec", 2));
+            sub.readUntil(SUBACK);
+            pub.send(publish5("flow/negrec", 2, false, 1, "a"));
+            pub.send(publish5("flow/negrec", 2, false, 2, "b"));
+            Packet a = nextPublish(sub);
+            int id = packetIdOf(a);
+            sub.send(bytes(0x50, 3, id >> 8, id & 0xFF, 0x80)); // PUBREC 0x80 Unspecified error
+            Packet b = sub.read();
+            assertThat(b.type()).as("no PUBREL after PUBREC >= 0x80 [MQTT-4.3.3-4]; the slot is free").isEqualTo(PUBLISH);
+            assertThat(payload5(b)).isEqualTo("b");
+            assertThat(dup(b)).isFalse();
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_3_3_4_pubrecGetsPubrelOfTheSameIdWithSuccess() throws Exception {
+        try (RawClient sub = RawClient.connected5(broker.port(), "rel5-sub", true, 0);
+             RawClient pub = RawClient.connected5(broker.port(), "rel5-pub", true, 0)) {
+            sub.send(subscribe5(1, 0, "flow/rel5", 2));
+            sub.readUntil(SUBACK);
+            pub.send(publish5("flow/rel5", 2, false, 1, "a"));
+            Packet a = nextPublish(sub);
+            int id = packetIdOf(a);
+            sub.send(pubrec(id));
+            Packet rel = sub.read();
+            assertThat(rel.type()).isEqualTo(PUBREL);
+            assertThat(rel.flags()).isEqualTo(0x02);
+            assertThat(rel.u16(0)).isEqualTo(id);
+            assertThat(rel.body().length == 2 || rel.u8(2) == 0).as("reason 0x00 [MQTT-3.6.2-1]").isTrue();
+            sub.send(pubcomp(id));
+            assertThat(sub.poll(300)).isNull();
+        }
+    }
+
+    @Test
+    void v5_MQTT_4_6_0_5_messagesFromOnePublisherArriveInOrderPerTopic() throws Exception {
+        Mqtt5BlockingClient sub = MqttClient.builder().useMqttVersion5().identifier("order5-sub")
+                .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();
+        Mqtt5AsyncClient pub = MqttClient.builder().useMqttVersion5().identifier("order5-pub")
+                .serverHost("127.0.0.1").serverPort(broker.port()).buildAsync();
+        sub.connect();
+        pub.connect().get(5, TimeUnit.SECONDS);
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = sub.publishes(MqttGlobalPublishFilter.ALL)) {
+            sub.subscribeWith().topicFilter("order5/+").qos(MqttQos.EXACTLY_ONCE).send();
+            List<CompletableFuture<?>> sent = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                String topic = "order5/" + (i % 3);
+                sent.add(pub.publishWith().topic(topic).qos(MqttQos.fromCode(1 + i % 2))
+                        .payload(("" + i).getBytes()).send());
+            }
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+            java.util.Map<String, List<Integer>> byTopic = new java.util.TreeMap<>();
+            for (int i = 0; i < 150; i++) {
+                Mqtt5Publish p = publishes.receive(5, TimeUnit.SECONDS).orElseThrow();
+                byTopic.computeIfAbsent(p.getTopic().toString(), t -> new ArrayList<>())
+                        .add(Integer.parseInt(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)));
+            }
+            for (int t = 0; t < 3; t++) {
+                List<Integer> got = byTopic.get("order5/" + t);
+                assertThat(got).hasSize(50).isSorted();
+            }
+        } finally {
+            pub.disconnect().get(5, TimeUnit.SECONDS);
+            sub.disconnect();
         }
     }
 }

@@ -2,90 +2,136 @@ package io.cairn.routing;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Topic name and filter rules, and the trie agreeing with the reference matcher. */
+/** Topic name and filter rules (MQTT 3.1.1 / 5.0 section 4.7) of {@link Topics}. */
 class TopicsTest {
 
     @Test
     void filterValidity() {
-        assertThat(List.of("#", "+", "a/#", "a/+/b", "+/+", "/", "a//b", "+/#", "sport/tennis/#"))
+        assertThat(List.of("#", "+", "a/#", "a/+/b", "+/+", "/", "a//b", "+/#", "sport/tennis/#", "/#", "+/", "$SYS/#",
+                "a b/ c", "//"))
                 .allMatch(Topics::isValidFilter);
-        assertThat(List.of("", "a#", "a/#/b", "a+", "+a", "#/a", "a/b#", "a\u0000b")).noneMatch(Topics::isValidFilter);
+        assertThat(List.of("", "a#", "a/#/b", "a+", "+a", "#/a", "a/b#", "a\u0000b", "##", "++", "a/++", "#/", "a/#/",
+                "a/b+/c"))
+                .noneMatch(Topics::isValidFilter);
     }
 
     @Test
     void nameValidity() {
-        assertThat(List.of("a", "/", "a/b c", "\uFEFFx", "$SYS/x")).allMatch(Topics::isValidName);
-        assertThat(List.of("", "a/+", "#", "a\u0000", "x".repeat(65536))).noneMatch(Topics::isValidName);
+        assertThat(List.of("a", "/", "//", "a/b c", "\uFEFFx", "$SYS/x", "a//b", " ")).allMatch(Topics::isValidName);
+        assertThat(List.of("", "a/+", "#", "+", "a/#", "a+b", "a\u0000", "\u0000")).noneMatch(Topics::isValidName);
     }
 
     @Test
-    void matching() {
-        assertThat(Topics.matches("sport/#", "sport")).isTrue();
+    void plusMatchesExactlyOneWholeLevel() {
+        assertThat(Topics.matches("a/+/c", "a/b/c")).isTrue();
+        assertThat(Topics.matches("a/+/c", "a/b/x/c")).as("never two levels").isFalse();
+        assertThat(Topics.matches("a/+/c", "a/c")).as("never zero levels").isFalse();
+        assertThat(Topics.matches("a/+/c", "a//c")).as("an empty level is a level").isTrue();
         assertThat(Topics.matches("sport/+", "sport")).isFalse();
         assertThat(Topics.matches("sport/+", "sport/")).isTrue();
+        assertThat(Topics.matches("+", "finance")).isTrue();
+        assertThat(Topics.matches("+", "/finance")).isFalse();
         assertThat(Topics.matches("+/+", "/finance")).isTrue();
         assertThat(Topics.matches("/+", "/finance")).isTrue();
-        assertThat(Topics.matches("+", "/finance")).isFalse();
-        assertThat(Topics.matches("#", "$SYS/x")).isFalse();
-        assertThat(Topics.matches("+/x", "$SYS/x")).isFalse();
-        assertThat(Topics.matches("$SYS/#", "$SYS/x")).isTrue();
-        assertThat(Topics.matches("A/b", "a/b")).as("case-sensitive").isFalse();
-        assertThat(Topics.matches("a//b", "a//b")).isTrue();
-        assertThat(Topics.matches("a/+/b", "a//b")).isTrue();
+        assertThat(Topics.matches("+/+/+", "a/b")).isFalse();
+        assertThat(Topics.matches("+/b", "ab")).isFalse();
+        assertThat(Topics.matches("a/+", "a/bc/")).isFalse();
     }
 
     @Test
-    void theTrieAgreesWithTheMatcherOnRandomFiltersAndTopics() {
-        Random r = new Random(11);
-        String[] words = {"a", "b", "c", "", "$x"};
-        SubscriptionIndex<Integer> index = new SubscriptionIndex<>();
-        List<String> filters = new ArrayList<>();
-        for (int i = 0; i < 400; i++) {
-            StringBuilder f = new StringBuilder();
-            int levels = 1 + r.nextInt(4);
-            for (int l = 0; l < levels; l++) {
-                if (l > 0) {
-                    f.append('/');
-                }
-                int k = r.nextInt(8);
-                f.append(k == 0 ? "+" : k == 1 && l == levels - 1 ? "#" : words[r.nextInt(words.length)]);
-            }
-            if (Topics.isValidFilter(f.toString())) {
-                filters.add("c" + i + " " + f);
-                index.put("c" + i, f.toString(), i);
-            }
-        }
-        for (int t = 0; t < 2000; t++) {
-            StringBuilder topic = new StringBuilder();
-            int levels = 1 + r.nextInt(4);
-            for (int l = 0; l < levels; l++) {
-                if (l > 0) {
-                    topic.append('/');
-                }
-                topic.append(words[r.nextInt(words.length)]);
-            }
-            if (!Topics.isValidName(topic.toString())) {
-                continue;
-            }
-            List<String> fromTrie = new ArrayList<>();
-            index.match(topic.toString(), (c, f, v) -> fromTrie.add(c + " " + f));
-            List<String> reference = new ArrayList<>();
-            for (String line : filters) {
-                String f = line.substring(line.indexOf(' ') + 1);
-                if (Topics.matches(f, topic.toString())) {
-                    reference.add(line);
-                }
-            }
-            assertThat(fromTrie).as(topic.toString()).containsExactlyInAnyOrderElementsOf(reference);
-        }
-        int before = index.size();
-        assertThat(index.remove("nobody", "a")).isFalse();
-        assertThat(index.size()).isEqualTo(before);
+    void hashMatchesTheParentAndEveryLevelBelow() {
+        assertThat(Topics.matches("sport/#", "sport")).as("\"sport/#\" also matches \"sport\"").isTrue();
+        assertThat(Topics.matches("sport/#", "sport/")).isTrue();
+        assertThat(Topics.matches("sport/#", "sport/tennis/player1/ranking")).isTrue();
+        assertThat(Topics.matches("sport/#", "sports")).isFalse();
+        assertThat(Topics.matches("sport/#", "sportx/tennis")).isFalse();
+        assertThat(Topics.matches("#", "a/b/c")).isTrue();
+        assertThat(Topics.matches("#", "/")).isTrue();
+        assertThat(Topics.matches("+/#", "a")).isTrue();
+        assertThat(Topics.matches("a/+/#", "a/b")).isTrue();
+        assertThat(Topics.matches("a/+/#", "a")).isFalse();
+        assertThat(Topics.matches("/#", "/x")).isTrue();
+        assertThat(Topics.matches("/#", "x")).isFalse();
+    }
+
+    @Test
+    void wildcardsAtTheFirstLevelDoNotMatchDollarTopics() {
+        assertThat(Topics.matches("#", "$SYS/x")).isFalse();
+        assertThat(Topics.matches("+/x", "$SYS/x")).isFalse();
+        assertThat(Topics.matches("+", "$SYS")).isFalse();
+        assertThat(Topics.matches("+/#", "$SYS/x")).isFalse();
+        assertThat(Topics.matches("$SYS/#", "$SYS/x")).isTrue();
+        assertThat(Topics.matches("$SYS/+", "$SYS/x")).isTrue();
+        assertThat(Topics.matches("$SYS", "$SYS")).isTrue();
+        assertThat(Topics.matches("a/#", "a/$x")).as("'$' only matters at the first level").isTrue();
+        assertThat(Topics.matches("a/+", "a/$x")).isTrue();
+        assertThat(Topics.matches("#", "x$")).isTrue();
+    }
+
+    @Test
+    void emptyLevelsAreRealLevels() {
+        assertThat(Topics.matches("a//b", "a//b")).isTrue();
+        assertThat(Topics.matches("a//b", "a/b")).isFalse();
+        assertThat(Topics.matches("a/+/b", "a//b")).isTrue();
+        assertThat(Topics.matches("/a", "/a")).isTrue();
+        assertThat(Topics.matches("/a", "a")).isFalse();
+        assertThat(Topics.matches("a/", "a/")).isTrue();
+        assertThat(Topics.matches("a/", "a")).isFalse();
+        assertThat(Topics.matches("a", "a/")).isFalse();
+        assertThat(Topics.matches("/", "/")).isTrue();
+        assertThat(Topics.matches("+/+", "/")).isTrue();
+        assertThat(Topics.matches("+", "/")).isFalse();
+        assertThat(Topics.matches("//", "//")).isTrue();
+    }
+
+    @Test
+    void matchingIsCaseSensitiveAndExact() {
+        assertThat(Topics.matches("A/b", "a/b")).isFalse();
+        assertThat(Topics.matches("a/B", "a/b")).isFalse();
+        assertThat(Topics.matches("a/b", "a/b")).isTrue();
+        assertThat(Topics.matches("a/b ", "a/b")).as("spaces are significant").isFalse();
+        assertThat(Topics.matches("a b", "a b")).isTrue();
+        // no Unicode normalization [MQTT-4.7.3-4]: precomposed e-acute is not e + combining acute
+        assertThat(Topics.matches("caf\u00e9", "cafe\u0301")).isFalse();
+        assertThat(Topics.matches("ab", "abc")).isFalse();
+        assertThat(Topics.matches("abc", "ab")).isFalse();
+    }
+
+    @Test
+    void byteOrderMarkIsKeptAndCompared() {
+        assertThat(Topics.isValidName("\uFEFFa")).isTrue();
+        assertThat(Topics.matches("\uFEFFa", "\uFEFFa")).isTrue();
+        assertThat(Topics.matches("a", "\uFEFFa")).as("U+FEFF is not stripped [MQTT-1.5.3-3]").isFalse();
+        assertThat(Topics.matches("\uFEFFa", "a")).isFalse();
+        assertThat(Topics.matches("+", "\uFEFFa")).isTrue();
+    }
+
+    @Test
+    void namesAndFiltersAreLimitedTo65535Utf8Bytes() {
+        assertThat(Topics.isValidName("x".repeat(65535))).isTrue();
+        assertThat(Topics.isValidName("x".repeat(65536))).isFalse();
+        assertThat(Topics.isValidFilter("x".repeat(65535))).isTrue();
+        assertThat(Topics.isValidFilter("x".repeat(65533) + "/#")).as("65535 bytes with the wildcard").isTrue();
+        assertThat(Topics.isValidFilter("x".repeat(65534) + "/#")).isFalse();
+        // bytes, not chars: U+30A2 is 3 bytes, 21845 x 3 = 65535
+        assertThat(Topics.isValidName("\u30A2".repeat(21845))).isTrue();
+        assertThat(Topics.isValidName("\u30A2".repeat(21845) + "x")).isFalse();
+        // 2-byte characters: 32767 x 2 + 1 = 65535 ok; 32768 x 2 = 65536 too long
+        assertThat(Topics.isValidName("\u00e9".repeat(32767) + "x")).isTrue();
+        assertThat(Topics.isValidName("\u00e9".repeat(32768))).isFalse();
+        // a supplementary character is 2 chars and 4 bytes: 16383 x 4 + 3 = 65535
+        assertThat(Topics.isValidName("\uD83D\uDE00".repeat(16383) + "xyz")).isTrue();
+        assertThat(Topics.isValidName("\uD83D\uDE00".repeat(16384))).isFalse();
+    }
+
+    @Test
+    void hasWildcard() {
+        assertThat(Topics.hasWildcard("a/+")).isTrue();
+        assertThat(Topics.hasWildcard("#")).isTrue();
+        assertThat(Topics.hasWildcard("a/b")).isFalse();
     }
 }

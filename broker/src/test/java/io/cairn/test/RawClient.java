@@ -145,6 +145,23 @@ public final class RawClient implements AutoCloseable {
         return false;
     }
 
+    /**
+     * The next packet if one arrives within {@code millis}, else null (the connection stays usable).
+     * Unlike {@link #stillOpenAfter}, which reads and discards packets, this lets a test assert
+     * that nothing arrived.
+     */
+    public Packet poll(int millis) throws IOException {
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout(millis);
+        try {
+            return read();
+        } catch (SocketTimeoutException e) {
+            return null;
+        } finally {
+            socket.setSoTimeout(before);
+        }
+    }
+
     /** Waits a moment and reports whether the connection is still open (no close, no bytes). */
     public boolean stillOpenAfter(long millis) throws IOException {
         return !closedWithin(millis);

@@ -1,92 +1,193 @@
 #!/usr/bin/env python3
 """Writes docs/conformance.md: every server-side statement (role S or V) of the checklist sections
-1-8, 10, 11, 13-15, with the tests named after it.
+1-8, 10, 11, 13-15, per protocol version, with the test methods named after it.
 
-A test covers a statement when its name carries the statement id with the version prefix:
-v311_MQTT_3_1_2_2_... for 3.1.1 [MQTT-3.1.2-2], v5_MQTT_... for 5.0; a statement without an id is
-covered by a test named after its section, e.g. v5_S3_1_2_11_2_... for section 3.1.2.11.2.
+A test covers a statement when its name carries the version prefix and the statement id with dots
+and hyphens as underscores, followed by an underscore and a lower-case word:
+    v311_MQTT_3_1_2_2_unsupportedLevel...   covers 3.1.1 [MQTT-3.1.2-2]
+    v5_MQTT_3_1_2_2_...                     covers 5.0   [MQTT-3.1.2-2]
+A statement without an id ("no ID §3.1.2.11.3") is covered by a test named after its section:
+    v5_S3_1_2_11_3_receiveMaximum0...       covers the 5.0 no-ID line of section 3.1.2.11.3
+A line marked "both" is two statements, one per version; each is covered only by tests of its
+version. Client-only lines (role C) are left out. Tests prefixed v31_ (MQTT 3.1, which has no
+statement ids) are listed separately.
 
-usage: tools/conformance-table.py [CHECKLIST] (default ../shared/spec/mqtt-server-checklist.md)
+usage: tools/conformance-table.py [CHECKLIST] [--check]
+  CHECKLIST defaults to ../shared/spec/mqtt-server-checklist.md relative to the repository root.
+  --check   do not write; exit 1 if docs/conformance.md is not what this script would write.
+Python 3 standard library only.
 """
 import os
 import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CHECKLIST = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "spec", "mqtt-server-checklist.md")
-SECTIONS = {1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15}
-
-tests = []  # (class, method)
-for base, _, files in os.walk(os.path.join(ROOT, "broker", "src", "test", "java")):
-    for f in files:
-        if f.endswith(".java"):
-            text = open(os.path.join(base, f), encoding="utf-8").read()
-            for m in re.finditer(r"void\s+(v(?:31|311|5)_[A-Za-z0-9_]+)\s*\(", text):
-                tests.append((f[:-5], m.group(1)))
-
-
-def norm(statement_id):
-    return re.sub(r"[.\-]", "_", statement_id.replace("MQTT-", ""))
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+CHECK = "--check" in sys.argv[1:]
+CHECKLIST = os.path.abspath(args[0]) if args else os.path.normpath(
+    os.path.join(ROOT, "..", "shared", "spec", "mqtt-server-checklist.md"))
+OUTPUT = os.path.join(ROOT, "docs", "conformance.md")
+TEST_ROOT = os.path.join(ROOT, "broker", "src", "test", "java")
+SECTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 13, 14, 15]
+VERSIONS = {"3.1.1": "v311", "5.0": "v5"}
+ID = r"MQTT-[0-9][0-9.\-]*[0-9]"
 
 
-def covering(version, ids, sections):
-    out = []
-    for cls, name in tests:
-        if not name.startswith(version + "_"):
-            continue
-        rest = name[len(version) + 1:]
-        hit = any(re.match("MQTT_" + norm(i) + "_[a-z]", rest) for i in ids)
-        hit = hit or any(re.match("S" + s.replace(".", "_") + "_[a-z]", rest) for s in sections)
-        if hit:
-            out.append(f"`{cls}.{name}`")
-    return out
-
-
-rows = []
-section = None
-titles = {}
-for line in open(CHECKLIST, encoding="utf-8"):
-    h = re.match(r"## (\d+)\. (.*)", line)
-    if h:
-        section = int(h.group(1))
-        titles[section] = h.group(2).strip()
-        continue
-    m = re.match(r"- \[ \] \*\*(both|3\.1\.1|5\.0)\*\* · ([SVC]) · (.*?) — (?!\(in a neighbouring)(.*)", line)
-    if not m or section not in SECTIONS or m.group(2) == "C":
-        continue
-    scope, role, ids_text, text = m.groups()
-    v311, v5 = [], []
-    if scope == "both":
-        parts = re.split(r"· 5\.0:", ids_text)
-        v311 = re.findall(r"MQTT-[0-9.\-]+[0-9]", parts[0])
-        v5 = re.findall(r"MQTT-[0-9.\-]+[0-9]", parts[1]) if len(parts) > 1 else []
-    elif scope == "3.1.1":
-        v311 = re.findall(r"MQTT-[0-9.\-]+[0-9]", ids_text)
-    else:
-        v5 = re.findall(r"MQTT-[0-9.\-]+[0-9]", ids_text)
-    secs = re.findall(r"\d+(?:\.\d+)+", ids_text) if "no ID" in ids_text else []
-    label = ids_text.replace("|", "/")
+def find_tests():
+    """(Class, method) of every test method whose name starts with v31_, v311_ or v5_."""
     found = []
-    if scope in ("both", "3.1.1"):
-        found += covering("v311", v311, secs)
-    if scope in ("both", "5.0"):
-        found += covering("v5", v5, secs)
-    rows.append((section, scope, role, label, text.strip().replace("|", "/"), found))
+    for base, _, files in sorted(os.walk(TEST_ROOT)):
+        for f in sorted(files):
+            if not f.endswith(".java"):
+                continue
+            text = open(os.path.join(base, f), encoding="utf-8").read()
+            # test methods only carry these prefixes (helpers are named otherwise)
+            for m in re.finditer(r"\bvoid\s+(v(?:31|311|5)_\w+)\s*\(", text):
+                found.append((f[:-5], m.group(1)))
+    return found
 
-covered = sum(1 for r in rows if r[5])
-out = ["# Conformance: specification statements and the tests that check them", "",
-       "Generated by `tools/conformance-table.py` from `../shared/spec/mqtt-server-checklist.md` and the test",
-       "names in `broker/src/test/java` (a test is named after the statement it checks, with the version).",
-       "Sections 1-8, 10, 11, 13-15, server statements (role S or V); client-only lines (C) are not listed.",
-       "Section 9 (AUTH), 12 (flow control beyond Receive Maximum) and 16 (WebSocket) are later issues.", "",
-       f"**{covered} of {len(rows)} statements covered by at least one named test.**", "",
-       "| section | statements | covered |", "|---|---|---|"]
-for s in sorted(SECTIONS):
-    rs = [r for r in rows if r[0] == s]
-    out.append(f"| {s}. {titles.get(s, '')} | {len(rs)} | {sum(1 for r in rs if r[5])} |")
-out += ["", "| § | version | role | statement | tests |", "|---|---|---|---|---|"]
-for s, scope, role, label, text, found in rows:
-    summary = text if len(text) < 110 else text[:107] + "..."
-    out.append(f"| {s} | {scope} | {role} | {label}: {summary} | {'<br>'.join(found) if found else '**not yet**'} |")
-open(os.path.join(ROOT, "docs", "conformance.md"), "w", encoding="utf-8").write("\n".join(out) + "\n")
-print(f"docs/conformance.md: {covered} of {len(rows)} statements covered")
+
+def norm(text):
+    return re.sub(r"[.\-]", "_", text)
+
+
+def parse_checklist():
+    """Statements: dicts with section, version, role, ids, sections (for no-ID lines), text."""
+    statements = []
+    titles = {}
+    section = None
+    for line in open(CHECKLIST, encoding="utf-8"):
+        h = re.match(r"## (\d+)\. (.*)", line)
+        if h:
+            section = int(h.group(1))
+            titles[section] = h.group(2).strip()
+            continue
+        m = re.match(r"- \[[ xX]\] \*\*(both|3\.1\.1|5\.0)\*\* · ([SVC]) · (.*?) — (?!\(in a neighbouring)(.*)", line)
+        if not m or section not in SECTIONS or m.group(2) == "C":
+            continue
+        scope, role, ids_text, text = m.groups()
+        versions = ["3.1.1", "5.0"] if scope == "both" else [scope]
+        per_version = {}
+        if "no ID" in ids_text:
+            # "§2.2.3 (3.1.1) / 1.5.5, 2.1.4 (5.0)" or "§3.12 / 3.13" (both versions)
+            refs = {v: [] for v in versions}
+            for part in ids_text.split("§", 1)[1].split("/"):
+                tag = re.search(r"\((3\.1\.1|5\.0)\)", part)
+                nums = re.findall(r"\d+(?:\.\d+)+", re.sub(r"\((3\.1\.1|5\.0)\)", "", part))
+                for v in ([tag.group(1)] if tag else versions):
+                    if v in refs:
+                        refs[v] += nums
+            for v in versions:
+                per_version[v] = ([], refs[v])
+        elif scope == "both":
+            part311, _, part5 = ids_text.partition("· 5.0:")
+            per_version["3.1.1"] = (re.findall(ID, part311), [])
+            per_version["5.0"] = (re.findall(ID, part5), [])
+        else:
+            per_version[scope] = (re.findall(ID, ids_text), [])
+        for v in versions:
+            ids, secs = per_version[v]
+            if not ids and not secs:
+                continue  # "—": folded into a neighbouring line for this version
+            statements.append({"section": section, "version": v, "role": role, "ids": ids,
+                               "sections": secs, "text": text.strip()})
+    return statements, titles
+
+
+def covers(test_name, statement):
+    prefix = VERSIONS[statement["version"]] + "_"
+    if not test_name.startswith(prefix):
+        return False
+    rest = test_name[len(prefix):]
+    for i in statement["ids"]:
+        if re.match("MQTT_" + norm(i[len("MQTT-"):]) + "_[a-z]", rest):
+            return True
+    for s in statement["sections"]:
+        if re.match("S" + norm(s) + "_[a-z]", rest):
+            return True
+    return False
+
+
+def label(statement):
+    if statement["ids"]:
+        return ", ".join(statement["ids"])
+    return "no ID §" + " / ".join(statement["sections"])
+
+
+def cell(text, limit=140):
+    text = text.replace("|", "/")
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+def render():
+    tests = find_tests()
+    statements, titles = parse_checklist()
+    used = set()
+    for s in statements:
+        s["tests"] = [f"{c}.{n}" for c, n in tests if covers(n, s)]
+        used.update(s["tests"])
+    total = len(statements)
+    covered = sum(1 for s in statements if s["tests"])
+
+    out = ["# Conformance: specification statements and the tests that check them", "",
+           "Generated by `tools/conformance-table.py` (do not edit by hand) from the checklist",
+           "`../shared/spec/mqtt-server-checklist.md` and the test method names in `broker/src/test/java`.",
+           "Sections 1-8, 10, 11, 13-15; server statements only (role S: the broker does it; V: the broker",
+           "validates it). A checklist line marked *both* is counted as two statements, one per version,",
+           "and a statement counts as covered only by a test of its own version (`v311_MQTT_...`, `v5_MQTT_...`;",
+           "no-ID lines by section, `v5_S3_1_2_11_3_...`). Covered means a test is *named* after the statement;",
+           "it says nothing about tests that check the behaviour under another name.", "",
+           f"**Overall: {covered} of {total} statements covered ({100 * covered // max(total, 1)}%).**", "",
+           "| section | 3.1.1 covered / total | 5.0 covered / total | all |", "|---|---|---|---|"]
+    for sec in SECTIONS:
+        row = [f"{sec}. {cell(titles.get(sec, ''), 60)}"]
+        for v in ("3.1.1", "5.0"):
+            rs = [s for s in statements if s["section"] == sec and s["version"] == v]
+            row.append(f"{sum(1 for s in rs if s['tests'])} / {len(rs)}")
+        rs = [s for s in statements if s["section"] == sec]
+        row.append(f"{sum(1 for s in rs if s['tests'])} / {len(rs)}")
+        out.append("| " + " | ".join(row) + " |")
+
+    out += ["", "## Statements and tests", "",
+            "| § | version | role | statement | tests |", "|---|---|---|---|---|"]
+    for s in statements:
+        tests_cell = "<br>".join(f"`{t}`" for t in s["tests"]) if s["tests"] else "**none**"
+        out.append(f"| {s['section']} | {s['version']} | {s['role']} | {label(s)}: {cell(s['text'])} | {tests_cell} |")
+
+    out += ["", "## Not covered", "",
+            f"{total - covered} statements have no test named after them:", ""]
+    for sec in SECTIONS:
+        missing = [s for s in statements if s["section"] == sec and not s["tests"]]
+        if missing:
+            out.append(f"- **{sec}. {cell(titles.get(sec, ''), 60)}**: "
+                       + "; ".join(f"{s['version']} {label(s)}" for s in missing))
+
+    v31 = [f"{c}.{n}" for c, n in tests if n.startswith("v31_")]
+    other = [f"{c}.{n}" for c, n in tests if not n.startswith("v31_") and f"{c}.{n}" not in used]
+    out += ["", "## MQTT 3.1 tests", "",
+            "MQTT 3.1 has no statement ids; these tests check it directly:", ""]
+    out += [f"- `{t}`" for t in v31] or ["- none"]
+    out += ["", "## Version-named tests outside this table", "",
+            "Named for a version but not matching a server statement of the sections above (client-only",
+            "lines, sections 9, 12, 16, or a name without an id):", ""]
+    out += [f"- `{t}`" for t in other] or ["- none"]
+    return "\n".join(out) + "\n", covered, total
+
+
+def main():
+    if not os.path.isfile(CHECKLIST):
+        sys.exit(f"checklist not found: {CHECKLIST} (pass its path as the first argument)")
+    text, covered, total = render()
+    if CHECK:
+        current = open(OUTPUT, encoding="utf-8").read() if os.path.exists(OUTPUT) else ""
+        if current != text:
+            sys.exit("docs/conformance.md is out of date: run tools/conformance-table.py")
+        print(f"docs/conformance.md is up to date: {covered} of {total} statements covered")
+        return
+    with open(OUTPUT, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"docs/conformance.md: {covered} of {total} statements covered")
+
+
+if __name__ == "__main__":
+    main()

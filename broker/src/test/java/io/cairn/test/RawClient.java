@@ -164,13 +164,13 @@ public final class RawClient implements AutoCloseable {
 
     /** Waits a moment and reports whether the connection is still open (no close, no bytes). */
     public boolean stillOpenAfter(long millis) throws IOException {
-        return !closedWithin(millis);
+        // strict: a packet arriving in the window is a failure too, as the name promises
+        return silentFor(millis);
     }
 
     /**
-     * Whether nothing at all arrives within {@code millis}: no byte and no close. Unlike
-     * {@link #stillOpenAfter}, which discards bytes, this fails on any packet, so a test can assert
-     * that a message (a will, a queued message) was not delivered.
+     * Whether nothing at all arrives within {@code millis}: no byte and no close. It fails on
+     * any packet, so a test can assert that a message (a will, a queued message) was not delivered.
      */
     public boolean silentFor(long millis) throws IOException {
         socket.setSoTimeout((int) Math.max(1, millis));

@@ -1,8 +1,10 @@
 package io.cairn;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.fault.FailStop;
 import io.cairn.session.SessionEngine;
 import io.cairn.store.BrokerState;
+import io.cairn.store.DataDirLock;
 import io.cairn.store.JournalStore;
 import io.cairn.store.MemoryStore;
 import io.cairn.store.Store;
@@ -16,9 +18,14 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * One running broker: the store, the session engine and the listeners. {@link #start} recovers the
- * state, starts the engine and returns once every listener is bound; {@link #close} stops the
- * listeners, then the engine, then the store.
+ * One running broker: the store, the session engine and the listeners.
+ *
+ * <p>{@link #start} goes in an order that loses nothing when it fails: bind every listener (without
+ * accepting), then lock the data directory, then recover, then start the engine, then accept. So a
+ * broker that cannot bind a port or is second on a data directory stops before it reads or writes
+ * any data, and "started" is logged only when clients can be served. {@link #close} goes the other
+ * way: stop accepting, stop the engine (5.0 clients get DISCONNECT 0x8B), let the store write what
+ * it holds and run its last callbacks, then stop the event loops, then release the directory.
  *
  * <p>Threading: {@code start} and {@code close} may be called from any thread; {@code close} is
  * idempotent.
@@ -30,43 +37,58 @@ public final class Broker implements AutoCloseable {
     private final Store store;
     private final SessionEngine engine;
     private final Listeners listeners;
+    private final DataDirLock lock;
     private final List<InetSocketAddress> addresses;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    private Broker(Store store, SessionEngine engine, Listeners listeners, List<InetSocketAddress> addresses) {
+    private Broker(Store store, SessionEngine engine, Listeners listeners, DataDirLock lock,
+                   List<InetSocketAddress> addresses) {
         this.store = store;
         this.engine = engine;
         this.listeners = listeners;
+        this.lock = lock;
         this.addresses = addresses;
     }
 
     /** Starts a broker on the given configuration; listeners with port 0 get a free port. */
     public static Broker start(BrokerConfig config) throws Exception {
-        return start(config, openStore(config.storage()));
+        return start(config, openStore(config.storage()), FailStop.PROCESS_EXIT);
     }
 
     /** Starts a broker on a store of the caller's choosing (tests: a journal on a simulated disk). */
     public static Broker start(BrokerConfig config, Store store) throws Exception {
+        return start(config, store, FailStop.PROCESS_EXIT);
+    }
+
+    /** As {@link #start(BrokerConfig, Store)}, with what a vital thread's failure does (tests record it). */
+    public static Broker start(BrokerConfig config, Store store, FailStop failStop) throws Exception {
         long t0 = System.nanoTime();
-        BrokerState state;
-        try {
-            state = store.recover();
-        } catch (Exception e) {
-            store.close();
-            throw e;
-        }
-        SessionEngine engine = new SessionEngine(state, store, config.mqtt());
-        engine.start();
         Listeners listeners = new Listeners();
+        DataDirLock lock = null;
+        SessionEngine engine = null;
         try {
-            List<InetSocketAddress> addresses = listeners.bind(config, engine);
-            log.info("Cairn started in {} ms (durability {})", (System.nanoTime() - t0) / 1_000_000,
-                    config.storage().durability());
-            return new Broker(store, engine, listeners, addresses);
-        } catch (Exception e) {
+            List<InetSocketAddress> addresses = listeners.bind(config);
+            if (!config.storage().durability().equals("memory")) {
+                lock = DataDirLock.acquire(config.storage().dir());
+            }
+            BrokerState state = store.recover();
+            engine = new SessionEngine(state, store, config.mqtt(), failStop);
+            engine.start();
+            listeners.open(engine);
+            log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
+                    config.storage().durability(), config.storage().dir().toAbsolutePath().normalize());
+            return new Broker(store, engine, listeners, lock, addresses);
+        } catch (Exception | Error e) {
             listeners.close();
-            engine.close();
-            store.close();
+            if (engine != null) {
+                engine.close();
+            }
+            if (engine != null || lock != null) {
+                store.close(); // never a store we did not lock: it would write into another broker's directory
+            }
+            if (lock != null) {
+                lock.close();
+            }
             throw e;
         }
     }
@@ -84,11 +106,6 @@ public final class Broker implements AutoCloseable {
         return addresses;
     }
 
-    /** The port of the first listener, convenient for tests. */
-    public int port() {
-        return addresses.get(0).getPort();
-    }
-
     /** Blocks until the broker is closed. */
     public void awaitClose() throws InterruptedException {
         closed.await();
@@ -99,9 +116,13 @@ public final class Broker implements AutoCloseable {
         if (closed.getCount() == 0) {
             return;
         }
-        listeners.close();
+        listeners.stopAccepting();
         engine.close();
         store.close();
+        listeners.close();
+        if (lock != null) {
+            lock.close();
+        }
         closed.countDown();
         log.info("Cairn stopped");
     }

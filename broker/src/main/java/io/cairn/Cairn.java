@@ -3,8 +3,11 @@ package io.cairn;
 import io.cairn.config.BrokerConfig;
 import io.cairn.config.ConfigException;
 import io.cairn.config.ConfigLoader;
+import io.cairn.store.DataDirLock;
 import io.cairn.store.journal.JournalRepair;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
+import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,6 +17,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code cairn [--config FILE]} runs the broker in the foreground;
@@ -45,6 +49,16 @@ public final class Cairn implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        if (config == null) {
+            LoggerFactory.getLogger(Cairn.class).info("no configuration file: embedded defaults, listening on "
+                    + "loopback only (as Mosquitto 2 does); a file given with --config opens other interfaces");
+        }
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM and Ctrl-C are a request to stop, answered with a clean stop and exit 0
+        // (a shutdown hook alone would make the JVM exit 143 / 130)
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), s -> stopRequested.countDown());
+        }
         Broker broker;
         try {
             broker = Broker.start(cfg);
@@ -53,7 +67,8 @@ public final class Cairn implements Callable<Integer> {
             return 3;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "cairn-shutdown"));
-        broker.awaitClose();
+        stopRequested.await();
+        broker.close();
         return 0;
     }
 
@@ -85,7 +100,11 @@ public final class Cairn implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            try {
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                System.err.println("cairn repair: " + dir + " is not a directory");
+                return 1;
+            }
+            try (DataDirLock lock = DataDirLock.acquire(dir)) {
                 System.out.println(JournalRepair.repair(dir));
                 return 0;
             } catch (IOException e) {

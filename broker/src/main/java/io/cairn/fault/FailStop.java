@@ -3,6 +3,10 @@ package io.cairn.fault;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+
 /**
  * What a thread the broker cannot live without (the engine, the journal writer, the snapshot writer)
  * does when it meets a failure it cannot handle: it calls {@link #fail} instead of dying quietly
@@ -32,6 +36,12 @@ public interface FailStop {
                         + "from the journal", where, EXIT_CODE, cause);
                 System.err.flush();
                 System.out.flush();
+                // also straight to the process's stderr, in case logging or System.err is redirected
+                // somewhere that a halt does not flush
+                PrintStream raw = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
+                raw.println("cairn: FATAL: " + where + " failed; exit " + EXIT_CODE);
+                cause.printStackTrace(raw);
+                raw.flush();
             } finally {
                 // halt, not exit: shutdown hooks would wait for the thread that just died
                 Runtime.getRuntime().halt(EXIT_CODE);

@@ -1,12 +1,19 @@
 package io.cairn.routing;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A topic trie from filter levels to the sessions subscribed with that exact filter. Matching a
  * topic walks one path per literal level plus the '+' and '#' branches, so its cost grows with the
  * topic depth and the number of matches, not with the number of subscriptions.
+ *
+ * <p>Every walk is a loop with an explicit stack, never a recursion: a client controls the depth of
+ * the names and filters it sends, and one deep topic must not overflow the engine thread's stack.
+ * Intermediate nodes hold no copy of their filter prefix, so a deep filter costs memory linear in
+ * its length.
  *
  * @param <V> what a subscription carries (the session's options)
  *
@@ -21,20 +28,17 @@ public final class SubscriptionIndex<V> {
     }
 
     private static final class Node<V> {
-        final String filter;
         final Map<String, Node<V>> children = new HashMap<>(4);
         final Map<String, V> subscribers = new HashMap<>(2);
-
-        Node(String filter) {
-            this.filter = filter;
-        }
+        /** The whole filter ending at this node; set while it has subscribers. */
+        String filter;
 
         boolean isEmpty() {
             return children.isEmpty() && subscribers.isEmpty();
         }
     }
 
-    private final Node<V> root = new Node<>("");
+    private final Node<V> root = new Node<>();
     private int size;
 
     /** Adds or replaces the subscription of {@code clientId} to {@code filter}. */
@@ -44,42 +48,39 @@ public final class SubscriptionIndex<V> {
         while (true) {
             int end = filter.indexOf('/', start);
             String level = end < 0 ? filter.substring(start) : filter.substring(start, end);
-            String prefix = end < 0 ? filter : filter.substring(0, end);
-            node = node.children.computeIfAbsent(level, l -> new Node<>(prefix));
+            node = node.children.computeIfAbsent(level, l -> new Node<>());
             if (end < 0) {
                 break;
             }
             start = end + 1;
         }
+        node.filter = filter;
         if (node.subscribers.put(clientId, value) == null) {
             size++;
         }
     }
 
-    /** Removes the subscription; returns whether there was one. */
+    /** Removes the subscription; returns whether there was one. Empty branches are pruned. */
     public boolean remove(String clientId, String filter) {
         String[] levels = filter.split("/", -1);
-        return remove(root, levels, 0, clientId);
-    }
-
-    private boolean remove(Node<V> node, String[] levels, int depth, String clientId) {
-        Node<V> child = node.children.get(levels[depth]);
-        if (child == null) {
+        List<Node<V>> path = new ArrayList<>(levels.length + 1);
+        Node<V> node = root;
+        path.add(node);
+        for (String level : levels) {
+            node = node.children.get(level);
+            if (node == null) {
+                return false;
+            }
+            path.add(node);
+        }
+        if (node.subscribers.remove(clientId) == null) {
             return false;
         }
-        boolean removed;
-        if (depth == levels.length - 1) {
-            removed = child.subscribers.remove(clientId) != null;
-        } else {
-            removed = remove(child, levels, depth + 1, clientId);
+        size--;
+        for (int depth = levels.length; depth > 0 && path.get(depth).isEmpty(); depth--) {
+            path.get(depth - 1).children.remove(levels[depth - 1]);
         }
-        if (child.isEmpty()) {
-            node.children.remove(levels[depth]);
-        }
-        if (removed && depth == 0) {
-            size--;
-        }
-        return removed;
+        return true;
     }
 
     /** Number of (client, filter) subscriptions held. */
@@ -92,46 +93,40 @@ public final class SubscriptionIndex<V> {
         String[] levels = topic.split("/", -1);
         // [MQTT-4.7.2-1]: wildcards at the first level do not match '$' topics
         boolean system = topic.startsWith("$");
-        match(root, levels, 0, system, visitor);
+        // each trie node sits at one depth, so each is visited at most once
+        List<Node<V>> nodes = new ArrayList<>();
+        List<Integer> depths = new ArrayList<>();
+        nodes.add(root);
+        depths.add(0);
+        while (!nodes.isEmpty()) {
+            int last = nodes.size() - 1;
+            Node<V> node = nodes.remove(last);
+            int depth = depths.remove(last);
+            if (depth == levels.length) {
+                emit(node, visitor);
+                emit(node.children.get("#"), visitor); // "a/#" matches "a" too
+                continue;
+            }
+            boolean wildcardsAllowed = !(system && depth == 0);
+            if (wildcardsAllowed) {
+                emit(node.children.get("#"), visitor);
+                push(nodes, depths, node.children.get("+"), depth + 1);
+            }
+            push(nodes, depths, node.children.get(levels[depth]), depth + 1);
+        }
     }
 
-    private void match(Node<V> node, String[] levels, int depth, boolean system, Visitor<V> visitor) {
-        boolean wildcardsAllowed = !(system && depth == 0);
-        if (wildcardsAllowed) {
-            Node<V> multi = node.children.get("#");
-            if (multi != null) {
-                // "a/#" matches "a/..." and "a" itself
-                emit(multi, visitor);
-            }
+    private static <V> void push(List<Node<V>> nodes, List<Integer> depths, Node<V> node, int depth) {
+        if (node != null) {
+            nodes.add(node);
+            depths.add(depth);
         }
-        if (depth == levels.length) {
+    }
+
+    private static <V> void emit(Node<V> node, Visitor<V> visitor) {
+        if (node == null) {
             return;
         }
-        Node<V> exact = node.children.get(levels[depth]);
-        if (exact != null) {
-            descend(exact, levels, depth, system, visitor);
-        }
-        if (wildcardsAllowed) {
-            Node<V> single = node.children.get("+");
-            if (single != null) {
-                descend(single, levels, depth, system, visitor);
-            }
-        }
-    }
-
-    private void descend(Node<V> child, String[] levels, int depth, boolean system, Visitor<V> visitor) {
-        if (depth == levels.length - 1) {
-            emit(child, visitor);
-            Node<V> multi = child.children.get("#");
-            if (multi != null) {
-                emit(multi, visitor);
-            }
-        } else {
-            match(child, levels, depth + 1, system, visitor);
-        }
-    }
-
-    private void emit(Node<V> node, Visitor<V> visitor) {
         for (Map.Entry<String, V> e : node.subscribers.entrySet()) {
             visitor.visit(e.getKey(), node.filter, e.getValue());
         }

@@ -6,6 +6,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The session engine's view of one accepted network connection: what the client asked for in its
@@ -44,6 +45,8 @@ public final class Connection {
     final List<Object> outbox = new ArrayList<>(4);
     boolean closeRequested;
     boolean touched;
+    /** Engine batches with packets for this connection that the store has not released yet (any thread). */
+    final AtomicInteger unreleasedBatches = new AtomicInteger();
 
     public Connection(Output output, String clientId, int version, boolean cleanStart, long expiryInterval,
                       Will will, int sendWindow, long maxPacketSize, MqttProperties connackProperties) {

@@ -1,6 +1,7 @@
 package io.cairn.session;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.fault.FailStop;
 import io.cairn.protocol.Packets;
 import io.cairn.protocol.ReasonCodes;
 import io.cairn.routing.Router;
@@ -42,6 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * is global (subscriptions and retained messages are shared) and because a single ordered stream of
  * commands is exactly what the journal, and later Raft, replicate.
  *
+ * <p>Any Throwable on the engine thread is a bug that may have left the state half-changed: the
+ * engine reports it to its {@link FailStop} (in production the process stops and recovery replays
+ * the journal) instead of carrying on or dying silently.
+ *
  * <p>Threading: public methods are thread-safe and only enqueue; everything else runs on the engine
  * thread. Timers run on a separate scheduler thread that only enqueues too.
  */
@@ -63,13 +68,16 @@ public final class SessionEngine implements AutoCloseable {
     private final List<Command> batchCommands = new ArrayList<>();
     private final List<Connection> touched = new ArrayList<>();
     private final AtomicLong droppedForQuota = new AtomicLong();
-    private volatile boolean running = true;
+    private final FailStop failStop;
+    private volatile boolean accepting = true;
+    private boolean stopping;
     private long now;
 
-    public SessionEngine(BrokerState state, Store store, BrokerConfig.Mqtt limits) {
+    public SessionEngine(BrokerState state, Store store, BrokerConfig.Mqtt limits, FailStop failStop) {
         this.state = state;
         this.store = store;
         this.limits = limits;
+        this.failStop = failStop;
         this.router = new Router(state);
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cairn-timers"));
         this.thread = new Thread(this::run, "cairn-engine");
@@ -145,18 +153,11 @@ public final class SessionEngine implements AutoCloseable {
     }
 
     private void submit(Connection c, Runnable work) {
-        submit(() -> {
-            try {
-                work.run();
-            } catch (RuntimeException e) {
-                log.error("internal error handling {}; closing it", c, e);
-                close(c);
-            }
-        });
+        submit(work);
     }
 
     private void submit(Runnable work) {
-        if (running) {
+        if (accepting) {
             inbox.add(work);
         }
     }
@@ -164,21 +165,24 @@ public final class SessionEngine implements AutoCloseable {
     // ---------------------------------------------------------------- the engine loop
 
     private void run() {
+        try {
+            loop();
+        } catch (InterruptedException e) {
+            log.debug("session engine interrupted");
+        } catch (Throwable t) {
+            accepting = false;
+            failStop.fail("the session engine (thread cairn-engine)", t);
+        }
+    }
+
+    private void loop() throws InterruptedException {
         List<Runnable> work = new ArrayList<>(MAX_BATCH);
-        while (running) {
-            try {
-                work.add(inbox.take());
-            } catch (InterruptedException e) {
-                break;
-            }
+        while (!stopping) {
+            work.add(inbox.take());
             inbox.drainTo(work, MAX_BATCH - 1);
             now = System.currentTimeMillis();
             for (Runnable r : work) {
-                try {
-                    r.run();
-                } catch (RuntimeException e) {
-                    log.error("internal error in the session engine", e);
-                }
+                r.run();
             }
             work.clear();
             endBatch();
@@ -197,7 +201,11 @@ public final class SessionEngine implements AutoCloseable {
             boolean close = c.closeRequested;
             c.outbox.clear();
             c.touched = false;
-            releases.add(() -> c.output.deliver(packets, close));
+            c.unreleasedBatches.incrementAndGet();
+            releases.add(() -> {
+                c.output.deliver(packets, close);
+                c.unreleasedBatches.decrementAndGet(); // after deliver: its packets are queued first
+            });
         }
         touched.clear();
         store.commit(commands, () -> {
@@ -303,48 +311,76 @@ public final class SessionEngine implements AutoCloseable {
     private void detach(Connection c, boolean publishWill) {
         c.current = false;
         connected.remove(c.clientId);
-        SessionState s = c.session;
+        goOffline(c.session, publishWill);
+    }
+
+    /**
+     * Starts the offline clocks of a session whose connection ended now: they are journaled as
+     * wall-clock deadlines ({@link Command.Detach}), so a restart keeps them instead of starting
+     * them again; then whatever is due happens and the rest is scheduled.
+     */
+    private void goOffline(SessionState s, boolean publishWill) {
         if (s.expiryInterval() == 0) {
             if (publishWill && s.will() != null) {
                 publishWill(s);
             }
-            execute(new Command.EndSession(c.clientId), true);
+            execute(new Command.EndSession(s.clientId()), true);
             return;
         }
+        long willAt = 0;
         if (publishWill && s.will() != null) {
-            long delay = Math.min(s.will().delaySeconds(), s.expiryInterval());
-            if (delay == 0) {
-                publishWill(s);
-            } else {
-                scheduleWill(c.clientId, delay);
-            }
+            willAt = now + 1000 * Math.min(s.will().delaySeconds(), s.expiryInterval());
         }
-        if (s.expiryInterval() != SessionState.NEVER_EXPIRES) {
-            scheduleExpiry(c.clientId, s.expiryInterval());
-        }
+        long expiresAt = s.expiryInterval() == SessionState.NEVER_EXPIRES
+                ? SessionState.NEVER : now + 1000 * s.expiryInterval();
+        execute(new Command.Detach(s.clientId(), expiresAt, willAt), s.persistent());
+        runClocks(s);
     }
 
-    private void scheduleWill(String clientId, long delaySeconds) {
-        willTimers.put(clientId, timers.schedule(() -> submit(() -> {
-            willTimers.remove(clientId);
-            SessionState s = state.session(clientId);
-            if (s != null && !connected.containsKey(clientId) && s.will() != null) {
-                publishWill(s);
-            }
-        }), delaySeconds, TimeUnit.SECONDS));
-    }
-
-    private void scheduleExpiry(String clientId, long seconds) {
-        expiryTimers.put(clientId, timers.schedule(() -> submit(() -> {
-            expiryTimers.remove(clientId);
-            SessionState s = state.session(clientId);
-            if (s != null && !connected.containsKey(clientId)) {
-                if (s.will() != null) {
-                    publishWill(s); // the session ends before the will delay: publish now
+    /** Acts on the deadlines of an offline session: due now, or scheduled. */
+    private void runClocks(SessionState s) {
+        String clientId = s.clientId();
+        if (s.willAtMillis() != 0 && s.willAtMillis() <= now && s.will() != null) {
+            publishWill(s);
+        }
+        if (s.expiresAtMillis() <= now) {
+            expire(clientId);
+            return;
+        }
+        if (s.willAtMillis() != 0 && s.will() != null) {
+            willTimers.put(clientId, scheduleAt(s.willAtMillis(), () -> {
+                willTimers.remove(clientId);
+                SessionState current = state.session(clientId);
+                if (current != null && !connected.containsKey(clientId) && current.will() != null) {
+                    publishWill(current);
                 }
-                execute(new Command.EndSession(clientId), true);
-            }
-        }), seconds, TimeUnit.SECONDS));
+            }));
+        }
+        if (s.expiresAtMillis() != SessionState.NEVER) {
+            expiryTimers.put(clientId, scheduleAt(s.expiresAtMillis(), () -> {
+                expiryTimers.remove(clientId);
+                if (!connected.containsKey(clientId)) {
+                    expire(clientId);
+                }
+            }));
+        }
+    }
+
+    /** The offline session ends; a Will still waiting is published first (the session ends before its delay). */
+    private void expire(String clientId) {
+        SessionState s = state.session(clientId);
+        if (s == null) {
+            return;
+        }
+        if (s.will() != null && s.willAtMillis() != 0) {
+            publishWill(s);
+        }
+        execute(new Command.EndSession(clientId), true);
+    }
+
+    private ScheduledFuture<?> scheduleAt(long deadlineMillis, Runnable work) {
+        long delay = Math.max(0, deadlineMillis - System.currentTimeMillis());
+        return timers.schedule(() -> submit(work), delay, TimeUnit.MILLISECONDS);
     }
 
     private void cancelTimers(String clientId) {
@@ -358,7 +394,12 @@ public final class SessionEngine implements AutoCloseable {
         }
     }
 
-    /** After recovery every session is offline: start its expiry clock; due Wills go out. */
+    /**
+     * After recovery every session is offline. A session that was offline before the restart keeps
+     * the deadlines it was journaled with (so a Will or an expiry that fell due while the broker was
+     * down happens now); a session that was connected when the broker stopped lost its connection
+     * now, and its clocks start now.
+     */
     private void afterRecovery() {
         now = System.currentTimeMillis();
         for (SessionState s : List.copyOf(state.sessions())) {
@@ -370,16 +411,10 @@ public final class SessionEngine implements AutoCloseable {
                     }
                 }
             }
-            if (s.will() != null) {
-                long delay = Math.min(s.will().delaySeconds(), s.expiryInterval());
-                if (delay == 0) {
-                    publishWill(s);
-                } else {
-                    scheduleWill(s.clientId(), delay);
-                }
-            }
-            if (s.expiryInterval() != SessionState.NEVER_EXPIRES) {
-                scheduleExpiry(s.clientId(), s.expiryInterval());
+            if (s.expiresAtMillis() == 0) {
+                goOffline(s, true);
+            } else {
+                runClocks(s);
             }
         }
         int sessions = state.sessions().size();
@@ -404,8 +439,15 @@ public final class SessionEngine implements AutoCloseable {
             // the journal cannot write: refuse at once, ahead of the acknowledgements that wait for
             // the disk, so the publisher learns now (3.x has no negative acknowledgement: its
             // publishers simply wait for the disk)
+            // but never ahead of an earlier acknowledgement of this client [MQTT-4.6.0-2]: if any
+            // still waits for the disk, the refusal queues behind it
             MqttMessageType type = p.qos() == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC;
-            c.output.deliver(List.of(Packets.pubReply(type, p.packetId(), ReasonCodes.UNSPECIFIED_ERROR)), false);
+            Object refusal = Packets.pubReply(type, p.packetId(), ReasonCodes.UNSPECIFIED_ERROR);
+            if (c.outbox.isEmpty() && c.unreleasedBatches.get() == 0) {
+                c.output.deliver(List.of(refusal), false);
+            } else {
+                send(c, refusal);
+            }
             return;
         }
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
@@ -627,15 +669,38 @@ public final class SessionEngine implements AutoCloseable {
 
     // ---------------------------------------------------------------- shutdown
 
+    /**
+     * Stops the engine in order: the work already queued is done, every connected 5.0 client gets
+     * DISCONNECT 0x8B (Server shutting down) and every connection is closed, and that last batch
+     * is committed to the store like any other (its packets leave when it is durable). Work
+     * submitted after this is ignored. Waits up to 10 s for the engine thread.
+     */
     @Override
     public void close() {
-        running = false;
-        thread.interrupt();
-        timers.shutdownNow();
+        submit(this::disconnectEveryone);
+        accepting = false;
         try {
-            thread.join(5000);
+            thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (thread.isAlive()) {
+            log.warn("session engine did not stop within 10 s; interrupting it");
+            thread.interrupt();
+        }
+        timers.shutdownNow(); // after the engine: its last batch may still schedule clocks
+    }
+
+    private void disconnectEveryone() {
+        for (Connection c : List.copyOf(connected.values())) {
+            if (c.version >= Packets.V5) {
+                send(c, Packets.disconnect(ReasonCodes.SERVER_SHUTTING_DOWN));
+            }
+            close(c);
+            // the server closed the connection: the Will is due as after any loss of the
+            // connection (5.0 section 3.1.2.5), and the offline clocks start now
+            detach(c, true);
+        }
+        stopping = true;
     }
 }

@@ -19,9 +19,17 @@ import java.util.Map;
 public final class BrokerState {
 
     private final Map<String, SessionState> sessions = new HashMap<>();
-    private final SubscriptionIndex<SubscriptionOptions> subscriptions = new SubscriptionIndex<>();
+    private final SubscriptionIndex<SubscriptionOptions> subscriptions;
     private final Map<String, Message> retained = new HashMap<>();
     private long lastMessageId;
+
+    public BrokerState() {
+        this(true);
+    }
+
+    private BrokerState(boolean indexed) {
+        this.subscriptions = indexed ? new SubscriptionIndex<>() : null;
+    }
 
     public SessionState session(String clientId) {
         return sessions.get(clientId);
@@ -45,6 +53,21 @@ public final class BrokerState {
 
     void setLastMessageId(long id) {
         lastMessageId = id;
+    }
+
+    /**
+     * A copy for a snapshot, taken on the engine thread and serialised on another: its sessions and
+     * maps are its own, the messages (immutable) are shared. It has no subscription index, which a
+     * snapshot does not need.
+     */
+    public BrokerState copyForSnapshot() {
+        BrokerState c = new BrokerState(false);
+        for (SessionState s : sessions.values()) {
+            c.sessions.put(s.clientId(), s.copy());
+        }
+        c.retained.putAll(retained);
+        c.lastMessageId = lastMessageId;
+        return c;
     }
 
     /** Adds a session as a snapshot describes it (recovery only). */
@@ -90,6 +113,8 @@ public final class BrokerState {
             withSession(c.clientId(), s -> s.setWill(null));
         } else if (command instanceof Command.EndSession c) {
             endSession(c.clientId());
+        } else if (command instanceof Command.Detach c) {
+            withSession(c.clientId(), s -> s.setDeadlines(c.expiresAtMillis(), c.willAtMillis()));
         } else {
             throw new IllegalArgumentException("unknown command " + command);
         }
@@ -113,6 +138,7 @@ public final class BrokerState {
         } else {
             existing.setExpiryInterval(c.expiryInterval());
             existing.setWill(c.will());
+            existing.setDeadlines(0, 0); // online again: no clock runs
         }
     }
 

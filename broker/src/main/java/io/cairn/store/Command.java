@@ -24,6 +24,14 @@ public sealed interface Command {
     /** The session's Will was published or cancelled. */
     record ClearWill(String clientId) implements Command {}
 
+    /**
+     * The session's connection ended and the session lives on: its clocks, as wall-clock deadlines
+     * (milliseconds since the epoch) so that a restart neither restarts nor forgets them.
+     * {@code expiresAtMillis} is {@link SessionState#NEVER} for a session that never expires;
+     * {@code willAtMillis} is 0 when no Will is waiting.
+     */
+    record Detach(String clientId, long expiresAtMillis, long willAtMillis) implements Command {}
+
     /** The session ends: its state is discarded, its subscriptions removed. */
     record EndSession(String clientId) implements Command {}
 

@@ -24,6 +24,7 @@ public final class CommandCodec {
     static final int RECEIVED_OUTBOUND = 10;
     static final int COMPLETE_OUTBOUND = 11;
     static final int DEQUEUE = 12;
+    static final int DETACH = 13;
 
     private CommandCodec() {
     }
@@ -54,6 +55,8 @@ public final class CommandCodec {
             return CLEAR_WILL;
         } else if (c instanceof Command.EndSession) {
             return END_SESSION;
+        } else if (c instanceof Command.Detach) {
+            return DETACH;
         }
         throw new IllegalArgumentException("unknown command " + c);
     }
@@ -93,6 +96,8 @@ public final class CommandCodec {
             writeWill(w, o.will());
         } else if (c instanceof Command.SetExpiry e) {
             w.i64(e.expiryInterval());
+        } else if (c instanceof Command.Detach d) {
+            w.i64(d.expiresAtMillis()).i64(d.willAtMillis());
         }
         return w.toByteArray();
     }
@@ -114,6 +119,7 @@ public final class CommandCodec {
             case SET_EXPIRY -> new Command.SetExpiry(clientId, r.i64());
             case CLEAR_WILL -> new Command.ClearWill(clientId);
             case END_SESSION -> new Command.EndSession(clientId);
+            case DETACH -> new Command.Detach(clientId, r.i64(), r.i64());
             default -> throw new Wire.FormatException("unknown record type " + type);
         };
         r.expectEnd();

@@ -20,6 +20,9 @@ public final class SessionState {
     /** Expiry interval meaning "never expires" (5.0 0xFFFFFFFF, and 3.x clean session 0). */
     public static final long NEVER_EXPIRES = 0xFFFFFFFFL;
 
+    /** Deadline of a session that never expires. */
+    public static final long NEVER = Long.MAX_VALUE;
+
     /** An outbound QoS 1/2 delivery that has a packet id and awaits its acknowledgement. */
     public static final class Inflight {
         public final int packetId;
@@ -42,6 +45,10 @@ public final class SessionState {
     private final Set<Integer> inboundQos2 = new HashSet<>();
     private int lastPacketId;
     private long queuedBytes;
+    /** While offline: when the session ends ({@link #NEVER}), else 0 (connected, or connected at a crash). */
+    private long expiresAtMillis;
+    /** While offline with a Will waiting: when it is published, else 0. */
+    private long willAtMillis;
 
     SessionState(String clientId, long expiryInterval, Will will) {
         this.clientId = clientId;
@@ -85,6 +92,16 @@ public final class SessionState {
         return inflight;
     }
 
+    /** When the offline session ends (wall clock), {@link #NEVER}, or 0 if no deadline was recorded. */
+    public long expiresAtMillis() {
+        return expiresAtMillis;
+    }
+
+    /** When the offline session's Will is due (wall clock), or 0 if none is waiting. */
+    public long willAtMillis() {
+        return willAtMillis;
+    }
+
     public boolean holdsInbound(int packetId) {
         return inboundQos2.contains(packetId);
     }
@@ -125,6 +142,32 @@ public final class SessionState {
 
     void setWill(Will will) {
         this.will = will;
+        if (will == null) {
+            willAtMillis = 0;
+        }
+    }
+
+    void setDeadlines(long expiresAtMillis, long willAtMillis) {
+        this.expiresAtMillis = expiresAtMillis;
+        this.willAtMillis = willAtMillis;
+    }
+
+    /** A copy whose collections are its own (messages and deliveries are immutable and shared). */
+    SessionState copy() {
+        SessionState c = new SessionState(clientId, expiryInterval, will);
+        c.subscriptions.putAll(subscriptions);
+        c.queue.addAll(queue);
+        for (Inflight f : inflight.values()) {
+            Inflight copy = new Inflight(f.packetId, f.delivery);
+            copy.released = f.released;
+            c.inflight.put(f.packetId, copy);
+        }
+        c.inboundQos2.addAll(inboundQos2);
+        c.lastPacketId = lastPacketId;
+        c.queuedBytes = queuedBytes;
+        c.expiresAtMillis = expiresAtMillis;
+        c.willAtMillis = willAtMillis;
+        return c;
     }
 
     void enqueue(Delivery d) {

@@ -9,12 +9,13 @@ import java.util.Map;
  * it. Each message is written once and referred to by id from retained entries, queues and
  * in-flight deliveries, as in memory.
  *
- * <p>Threading: {@link #write} must run on the thread that owns the state (the engine thread);
+ * <p>Threading: {@link #write} must run on the thread that owns the state it is given: the
+ * snapshot thread, with a {@link BrokerState#copyForSnapshot copy} the engine made for it;
  * {@link #read} on the recovering thread.
  */
 public final class StateSnapshot {
 
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     private StateSnapshot() {
     }
@@ -40,7 +41,7 @@ public final class StateSnapshot {
     }
 
     private static void writeSession(Wire.Writer w, SessionState s) {
-        w.str(s.clientId()).i64(s.expiryInterval()).i32(s.lastPacketId());
+        w.str(s.clientId()).i64(s.expiryInterval()).i32(s.lastPacketId()).i64(s.expiresAtMillis()).i64(s.willAtMillis());
         CommandCodec.writeWill(w, s.will());
         w.i32(s.subscriptions().size());
         s.subscriptions().forEach((filter, o) -> {
@@ -93,8 +94,11 @@ public final class StateSnapshot {
         String clientId = r.str();
         long expiry = r.i64();
         int lastPacketId = r.i32();
+        long expiresAt = r.i64();
+        long willAt = r.i64();
         Will will = CommandCodec.readWill(r);
         SessionState s = state.restoreSession(clientId, expiry, will);
+        s.setDeadlines(expiresAt, willAt);
         int subs = r.count(4);
         for (int i = 0; i < subs; i++) {
             String filter = r.str();

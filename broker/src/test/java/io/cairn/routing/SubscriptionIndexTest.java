@@ -154,4 +154,25 @@ class SubscriptionIndexTest {
         assertThat(fromTrie(index, "$SYS/x")).containsExactly("c $SYS/# 3");
         assertThat(fromTrie(index, "/")).containsExactlyInAnyOrder("c # 2", "c +/+ 4");
     }
+
+    /** A client controls topic depth: 100,000 levels must neither overflow the stack nor go quadratic. */
+    @Test
+    void filtersAndTopicsOfOneHundredThousandLevelsAreMatchedInsertedAndRemovedWithoutRecursion() {
+        String deep = String.join("/", java.util.Collections.nCopies(100_000, "a"));
+        String deepPlus = String.join("/", java.util.Collections.nCopies(100_000, "+"));
+        SubscriptionIndex<Integer> index = new SubscriptionIndex<>();
+        index.put("exact", deep, 1);
+        index.put("plus", deepPlus, 2);
+        index.put("hash", "a/a/#", 3);
+        assertThat(fromTrie(index, deep)).containsExactlyInAnyOrder("exact " + deep + " 1",
+                "plus " + deepPlus + " 2", "hash a/a/# 3");
+        assertThat(fromTrie(index, deep + "/a")).containsExactly("hash a/a/# 3");
+        assertThat(index.remove("exact", deep)).isTrue();
+        assertThat(index.remove("plus", deepPlus)).isTrue();
+        assertThat(index.remove("plus", deepPlus)).isFalse();
+        assertThat(index.size()).isEqualTo(1);
+        assertThat(fromTrie(index, deep)).containsExactly("hash a/a/# 3");
+        assertThat(index.remove("hash", "a/a/#")).isTrue();
+        assertThat(fromTrie(index, deep)).isEmpty();
+    }
 }

@@ -5,6 +5,7 @@ import io.cairn.config.BrokerConfig;
 import io.cairn.store.JournalStore;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -19,13 +20,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DiskFailureTest {
 
     @Test
-    void v5_publishWhileTheDiskFailsGetsAFailureCodeAndTheBrokerRecoversByItself() throws Exception {
+    void v5_publishWhileTheDiskFailsGetsAFailureCodeBehindEarlierAcksAndTheBrokerRecoversByItself(@TempDir Path data)
+            throws Exception {
         PowerLossFiles disk = new PowerLossFiles();
-        BrokerConfig config = BrokerConfig.defaults().withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0)));
+        BrokerConfig config = BrokerConfig.defaults().withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0)))
+                .withStorage(BrokerConfig.Storage.defaults().withDir(data));
         Journal.Options options = Journal.Options.of(Path.of("/failing/journal"), Journal.Mode.SYNC)
                 .withSegmentSize(1 << 16).withFiles(disk);
         try (Broker broker = Broker.start(config, new JournalStore(options));
-             RawClient pub = RawClient.connected5(broker.boundAddresses().get(0).getPort(), "disk-pub", true, 300)) {
+             RawClient pub = RawClient.connected5(broker.boundAddresses().get(0).getPort(), "disk-pub", true, 300);
+             RawClient other = RawClient.connected5(broker.boundAddresses().get(0).getPort(), "disk-other", true, 300)) {
             int port = broker.boundAddresses().get(0).getPort();
             try (RawClient sub = RawClient.connected311(port, "disk-sub", false)) {
                 sub.subscribe311("disk/t", 1, 1);
@@ -34,14 +38,18 @@ class DiskFailureTest {
                 disk.failNext = Integer.MAX_VALUE;
             }
             pub.send(packet(0x32, concat(str("disk/t"), u16(1), bytes(0), "first".getBytes())));
-            pub.timeout(700);
-            assertThat(pub.stillOpenAfter(700)).as("no PUBACK before the record is on disk").isTrue();
+            assertThat(pub.silentFor(700)).as("no PUBACK before the record is on disk").isTrue();
 
+            // a client with nothing waiting is refused at once
+            other.send(packet(0x32, concat(str("disk/t"), u16(7), bytes(0), "refused".getBytes())));
+            Packet refusedAtOnce = other.read();
+            assertThat(refusedAtOnce.type()).isEqualTo(PUBACK);
+            assertThat(refusedAtOnce.u16(0)).isEqualTo(7);
+            assertThat(refusedAtOnce.u8(2)).as("failure reason code").isEqualTo(0x80);
+
+            // a client whose earlier PUBACK waits for the disk gets its refusal behind it [MQTT-4.6.0-2]
             pub.send(packet(0x32, concat(str("disk/t"), u16(2), bytes(0), "second".getBytes())));
-            Packet refused = pub.read();
-            assertThat(refused.type()).isEqualTo(PUBACK);
-            assertThat(refused.u16(0)).isEqualTo(2);
-            assertThat(refused.u8(2)).as("failure reason code").isEqualTo(0x80);
+            assertThat(pub.silentFor(700)).as("the refusal of 2 does not overtake the PUBACK of 1").isTrue();
 
             synchronized (disk) {
                 disk.failNext = 0; // the disk works again
@@ -50,6 +58,10 @@ class DiskFailureTest {
             Packet late = pub.read();
             assertThat(late.type()).isEqualTo(PUBACK);
             assertThat(late.u16(0)).as("the held message is acknowledged once it is on disk").isEqualTo(1);
+            Packet refused = pub.read();
+            assertThat(refused.type()).isEqualTo(PUBACK);
+            assertThat(refused.u16(0)).isEqualTo(2);
+            assertThat(refused.u8(2)).as("failure reason code").isEqualTo(0x80);
             pub.send(packet(0x32, concat(str("disk/t"), u16(3), bytes(0), "third".getBytes())));
             Packet ok = pub.read();
             assertThat(ok.u16(0)).isEqualTo(3);
@@ -58,6 +70,7 @@ class DiskFailureTest {
             try (RawClient sub = RawClient.connected311(port, "disk-sub", false)) {
                 assertThat(payload311(sub.read())).isEqualTo("first");
                 assertThat(payload311(sub.read())).isEqualTo("third");
+                assertThat(sub.silentFor(300)).as("refused messages are not delivered").isTrue();
             }
         }
     }

@@ -122,6 +122,18 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /** Reads packets until one of the given types arrives (others are skipped), or fails. */
+    public Packet readUntilAnyOf(int... types) throws IOException {
+        while (true) {
+            Packet p = read();
+            for (int t : types) {
+                if (p.type() == t) {
+                    return p;
+                }
+            }
+        }
+    }
+
     /**
      * Whether the broker closed the connection within {@code millis}, reading and discarding any
      * packets (for example a 5.0 DISCONNECT) that come before the close.

@@ -9,8 +9,10 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import sun.misc.Signal;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,14 +80,18 @@ public final class Cairn implements Callable<Integer> {
         @Parameters(paramLabel = "FILE")
         private Path file;
 
+        @Spec
+        private CommandSpec spec;
+
+        /** Loads the file exactly as start-up does, so it refuses whatever start-up would. */
         @Override
         public Integer call() {
             try {
                 ConfigLoader.load(file);
-                System.out.println(file + ": OK");
+                spec.commandLine().getOut().println(file + ": OK");
                 return 0;
             } catch (ConfigException e) {
-                System.err.println(e.getMessage());
+                spec.commandLine().getErr().println(e.getMessage());
                 return 1;
             }
         }

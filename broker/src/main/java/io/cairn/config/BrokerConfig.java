@@ -3,6 +3,7 @@ package io.cairn.config;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The whole validated configuration of one broker. Immutable; built by {@link ConfigLoader} from a
@@ -42,33 +43,53 @@ public record BrokerConfig(
         }
     }
 
-    /** Protocol limits. Names follow running.md. */
+    /** Protocol limits. Names follow running.md; {@code maxTopicLevels} 0 = no limit. */
     public record Mqtt(int maxKeepalive, int receiveMaximum, int maxInflight, int maxPacketSize,
                        int maxQos, boolean retainAvailable, int topicAliasMaximum,
                        long sessionExpiryMax, int maxQueuedMessages, long maxQueuedBytes,
-                       boolean queueQos0) {
+                       boolean queueQos0, int maxTopicLevels) {
         public static Mqtt defaults() {
-            return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false);
+            return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false, 0);
         }
 
-        public Mqtt withMaxKeepalive(int v) {
-            return new Mqtt(v, receiveMaximum, maxInflight, maxPacketSize, maxQos, retainAvailable, topicAliasMaximum,
-                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
+        /** A copy with the fields {@code change} sets, e.g. {@code m.with(b -> b.maxQos = 1)}. */
+        public Mqtt with(Consumer<Builder> change) {
+            Builder b = new Builder(this);
+            change.accept(b);
+            return b.build();
         }
 
-        public Mqtt withMaxInflight(int v) {
-            return new Mqtt(maxKeepalive, receiveMaximum, v, maxPacketSize, maxQos, retainAvailable, topicAliasMaximum,
-                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
-        }
+        /**
+         * The fields of an {@link Mqtt} to change in {@link Mqtt#with}.
+         *
+         * <p>Threading: mutable; used only inside {@code with}, on the calling thread.
+         */
+        public static final class Builder {
+            public int maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, maxQos, topicAliasMaximum;
+            public int maxQueuedMessages, maxTopicLevels;
+            public long sessionExpiryMax, maxQueuedBytes;
+            public boolean retainAvailable, queueQos0;
 
-        public Mqtt withMaxPacketSize(int v) {
-            return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, v, maxQos, retainAvailable, topicAliasMaximum,
-                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
-        }
+            private Builder(Mqtt m) {
+                maxKeepalive = m.maxKeepalive;
+                receiveMaximum = m.receiveMaximum;
+                maxInflight = m.maxInflight;
+                maxPacketSize = m.maxPacketSize;
+                maxQos = m.maxQos;
+                retainAvailable = m.retainAvailable;
+                topicAliasMaximum = m.topicAliasMaximum;
+                sessionExpiryMax = m.sessionExpiryMax;
+                maxQueuedMessages = m.maxQueuedMessages;
+                maxQueuedBytes = m.maxQueuedBytes;
+                queueQos0 = m.queueQos0;
+                maxTopicLevels = m.maxTopicLevels;
+            }
 
-        public Mqtt withMaxQos(int v) {
-            return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, v, retainAvailable, topicAliasMaximum,
-                    sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0);
+            private Mqtt build() {
+                return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, maxQos, retainAvailable,
+                        topicAliasMaximum, sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0,
+                        maxTopicLevels);
+            }
         }
     }
 
@@ -96,10 +117,13 @@ public record BrokerConfig(
         }
     }
 
-    /** The embedded defaults of {@code ./cairn}: tcp 1883, ws 8083 /mqtt, data in ./data, sync. */
+    /**
+     * The embedded defaults of {@code ./cairn}: loopback only (tcp 127.0.0.1:1883, ws 127.0.0.1:8083
+     * /mqtt, like Mosquitto 2 without a config file), data in ./data, sync.
+     */
     public static BrokerConfig defaults() {
         return new BrokerConfig(
-                List.of(Listener.tcp("0.0.0.0", 1883), Listener.ws("0.0.0.0", 8083, "/mqtt")),
+                List.of(Listener.tcp("127.0.0.1", 1883), Listener.ws("127.0.0.1", 8083, "/mqtt")),
                 Storage.defaults(), Mqtt.defaults(), Router.defaults(), Metrics.defaults(), Auth.defaults());
     }
 

@@ -1,10 +1,20 @@
 package io.cairn.config;
 
+import io.cairn.Cairn;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,12 +51,7 @@ class ConfigLoaderTest {
                 max_inflight = 10
                 max_qos = 1
                 queue_qos0 = true
-
-                [router]
-                max_segment_count = 3
-                [router.custom_segment.'office/+/devices/status']
-                max_segment_size = 102400
-                max_segment_count = 2
+                max_topic_levels = 8
                 """));
         assertThat(c.listeners()).hasSize(2);
         assertThat(c.listeners().get(0)).isEqualTo(BrokerConfig.Listener.tcp("127.0.0.1", 1884));
@@ -58,13 +63,18 @@ class ConfigLoaderTest {
         assertThat(c.mqtt().maxQos()).isEqualTo(1);
         assertThat(c.mqtt().queueQos0()).isTrue();
         assertThat(c.mqtt().receiveMaximum()).as("default kept").isEqualTo(64);
-        assertThat(c.router().customSegments().get("office/+/devices/status")).isEqualTo(new BrokerConfig.Segment(102400, 2));
+        assertThat(c.mqtt().maxTopicLevels()).isEqualTo(8);
     }
 
     @Test
     void anEmptyFileGivesTheEmbeddedDefaults() throws Exception {
-        assertThat(ConfigLoader.load(file(""))).isEqualTo(BrokerConfig.defaults().withStorage(
-                BrokerConfig.Storage.defaults()));
+        assertThat(ConfigLoader.load(file(""))).isEqualTo(BrokerConfig.defaults());
+    }
+
+    @Test
+    void theEmbeddedDefaultsListenOnLoopbackOnly() {
+        assertThat(BrokerConfig.defaults().listeners()).containsExactly(
+                BrokerConfig.Listener.tcp("127.0.0.1", 1883), BrokerConfig.Listener.ws("127.0.0.1", 8083, "/mqtt"));
     }
 
     @Test
@@ -82,8 +92,8 @@ class ConfigLoaderTest {
                 [mqtt]
                 retain_available = "yes"
                 max_inflight = 0
-                [router]
-                overflow = "drop"
+                [auth]
+                allow_anonymous = "no"
                 [[listeners]]
                 type = "udp"
                 bind = "localhost"
@@ -96,7 +106,7 @@ class ConfigLoaderTest {
                     .contains(f + ":2: key 'storage.durability' = \"fast\": one of sync, periodic, memory")
                     .contains(":4: key 'mqtt.retain_available' = \"yes\": true or false")
                     .contains(":5: key 'mqtt.max_inflight' = 0: an integer from 1 to 65535")
-                    .contains(":7: key 'router.overflow' = \"drop\": one of reject, drop-oldest")
+                    .contains(":7: key 'auth.allow_anonymous' = \"no\": true or false")
                     .contains(":9: key 'listeners[0].type' = \"udp\": one of tcp, tls, ws, wss")
                     .contains(":10: key 'listeners[0].bind' = \"localhost\": \"host:port\"");
             return;
@@ -128,5 +138,218 @@ class ConfigLoaderTest {
     void customSegmentFiltersMustBeValidTopicFilters() throws Exception {
         Path f = file("[router.custom_segment.'a/#/b']\nmax_segment_count = 2\n");
         assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessageContaining("key 'router.custom_segment.'a/#/b'': a valid MQTT topic filter");
+    }
+    // ---------------------------------------------------------------- fails closed: not supported yet
+
+    /** Keys that are real names but whose feature is not there yet: file, line, key and the reason. */
+    static Stream<Arguments> notSupportedYet() {
+        String tls = "[[listeners]]\ntype = \"tls\"\nbind = \"0.0.0.0:8883\"\ncert = \"server.crt\"\nkey = \"server.key\"\n";
+        return Stream.of(
+                Arguments.of("[auth]\npassword_file = \"passwd\"\n", 2, "auth.password_file", "TLS/security issue"),
+                Arguments.of("[auth]\n\nacl_file = \"acl\"\n", 3, "auth.acl_file", "TLS/security issue"),
+                Arguments.of("[auth]\nallow_anonymous = false\n", 2, "auth.allow_anonymous",
+                        "password checking arrives with the TLS/security issue"),
+                Arguments.of("[router]\nmax_segment_size = 1024\n", 2, "router.max_segment_size", "not enforced"),
+                Arguments.of("[router]\nmax_segment_count = 3\n", 2, "router.max_segment_count", "not enforced"),
+                Arguments.of("[router]\noverflow = \"reject\"\n", 2, "router.overflow", "not enforced"),
+                Arguments.of("\n[router.custom_segment.'office/+/status']\nmax_segment_count = 2\n", 2,
+                        "router.custom_segment.'office/+/status'", "not enforced"),
+                Arguments.of("[metrics]\nbind = \"127.0.0.1:9090\"\n", 2, "metrics.bind", "metrics issue"),
+                Arguments.of("[metrics]\nsys_interval_s = 10\n", 2, "metrics.sys_interval_s", "metrics issue"),
+                Arguments.of(tls, 2, "listeners[0].type", "TLS"),
+                Arguments.of(tls.replace("\"tls\"", "\"wss\""), 2, "listeners[0].type", "TLS"),
+                Arguments.of(tls, 4, "listeners[0].cert", "TLS"),
+                Arguments.of(tls, 5, "listeners[0].key", "TLS"),
+                Arguments.of(tls + "client_ca = \"ca.crt\"\n", 6, "listeners[0].client_ca", "TLS"),
+                Arguments.of(tls + "use_identity_as_username = true\n", 6, "listeners[0].use_identity_as_username", "TLS"));
+    }
+
+    @ParameterizedTest(name = "{2}")
+    @MethodSource("notSupportedYet")
+    void aKeyThatIsNotSupportedYetStopsLoadingWithFileLineAndKey(String toml, int line, String key, String why)
+            throws Exception {
+        for (String name : List.of("passwd", "acl", "server.crt", "server.key", "ca.crt")) {
+            Files.writeString(dir.resolve(name), "");
+        }
+        Path f = file(toml);
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).anySatisfy(error -> assertThat(error)
+                        .startsWith(f + ":" + line + ": key '" + key + "'")
+                        .contains(": not supported yet (").contains(why).endsWith(")")));
+    }
+
+    @Test
+    void anonymousClientsAllowedExplicitlyIsFine() throws Exception {
+        assertThat(ConfigLoader.load(file("[auth]\nallow_anonymous = true\n")).auth().allowAnonymous()).isTrue();
+    }
+
+    @Test
+    void checkConfigRefusesANotSupportedKeyWithFileLineAndKey() throws Exception {
+        Path f = file("[mqtt]\nmax_qos = 1\n[metrics]\nbind = \"127.0.0.1:9090\"\n");
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Cairn());
+        cmd.setErr(new PrintWriter(err, true));
+        assertThat(cmd.execute("check-config", f.toString())).isEqualTo(1);
+        assertThat(err.toString()).startsWith(f + ":4: key 'metrics.bind' = \"127.0.0.1:9090\": not supported yet (");
+    }
+
+    @Test
+    void checkConfigAcceptsAGoodFile() throws Exception {
+        Path f = file("[mqtt]\nmax_qos = 1\n");
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new Cairn());
+        cmd.setOut(new PrintWriter(out, true));
+        assertThat(cmd.execute("check-config", f.toString())).isEqualTo(0);
+        assertThat(out.toString()).startsWith(f + ": OK");
+    }
+
+    @Test
+    void startUpRefusesWhatCheckConfigRefuses() throws Exception {
+        Path f = file("[router]\noverflow = \"reject\"\n");
+        assertThat(new CommandLine(new Cairn()).execute("--config", f.toString())).isEqualTo(2);
+    }
+
+    // ---------------------------------------------------------------- checks across keys
+
+    @Test
+    void anEmptyListenerListIsRefused() throws Exception {
+        Path f = file("\n\nlisteners = []\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ":3: key 'listeners' = []: a list of at least one [[listeners]] table");
+    }
+
+    @Test
+    void twoListenersOnTheSameAddressAndPortAreRefused() throws Exception {
+        Path f = file("""
+                [[listeners]]
+                bind = "127.0.0.1:1883"
+                [[listeners]]
+                type = "ws"
+                bind = "127.0.0.1:1883"
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessage(f + ":5: key 'listeners[1].bind' = \"127.0.0.1:1883\": "
+                + "a port no other listener binds on this address (listeners[0] binds 127.0.0.1:1883)");
+    }
+
+    @Test
+    void aWildcardAddressOverlapsEveryOtherAddressOnItsPort() throws Exception {
+        Path f = file("[[listeners]]\nbind = \"0.0.0.0:1883\"\n[[listeners]]\nbind = \"[::1]:1883\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessageStartingWith(f + ":4: key 'listeners[1].bind' = \"[::1]:1883\"");
+    }
+
+    @Test
+    void portZeroTwiceAndOneAddressOnTwoPortsAreFine() throws Exception {
+        BrokerConfig c = ConfigLoader.load(file("""
+                [[listeners]]
+                bind = "127.0.0.1:0"
+                [[listeners]]
+                bind = "127.0.0.1:0"
+                [[listeners]]
+                bind = "127.0.0.1:1883"
+                [[listeners]]
+                bind = "127.0.0.2:1883"
+                [[listeners]]
+                type = "ws"
+                bind = "127.0.0.1:8083"
+                """));
+        assertThat(c.listeners()).hasSize(5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cert", "key", "client_ca"})
+    void certificateKeysOnAPlainListenerAreRefused(String key) throws Exception {
+        Files.writeString(dir.resolve("x.pem"), "");
+        for (String type : List.of("tcp", "ws")) {
+            Path f = file("[[listeners]]\ntype = \"" + type + "\"\nbind = \"127.0.0.1:1883\"\n" + key + " = \"x.pem\"\n");
+            assertThatThrownBy(() -> ConfigLoader.load(f))
+                    .hasMessage(f + ":4: key 'listeners[0]." + key + "' = \"x.pem\": only for tls and wss listeners");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "tls"})
+    void aPathOnANonWebListenerIsRefused(String type) throws Exception {
+        Path f = file("[[listeners]]\ntype = \"" + type + "\"\nbind = \"127.0.0.1:1883\"\npath = \"/mqtt\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessageContaining(f + ":4: key 'listeners[0].path' = \"/mqtt\": only for ws and wss listeners");
+    }
+
+    // ---------------------------------------------------------------- max_topic_levels
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 65535})
+    void maxTopicLevelsTakesOneTo65535(int levels) throws Exception {
+        assertThat(ConfigLoader.load(file("[mqtt]\nmax_topic_levels = " + levels + "\n")).mqtt().maxTopicLevels())
+                .isEqualTo(levels);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "65536", "-1", "\"8\""})
+    void maxTopicLevelsOutOfRangeIsRefused(String value) throws Exception {
+        Path f = file("[mqtt]\nmax_topic_levels = " + value + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ":2: key 'mqtt.max_topic_levels' = " + value + ": an integer from 1 to 65535");
+    }
+
+    @Test
+    void noMaxTopicLevelsMeansNoLimit() throws Exception {
+        assertThat(ConfigLoader.load(file("")).mqtt().maxTopicLevels()).isZero();
+        assertThat(BrokerConfig.defaults().mqtt().maxTopicLevels()).isZero();
+    }
+
+    @Test
+    void withChangesOnlyTheFieldsItSets() {
+        BrokerConfig.Mqtt d = BrokerConfig.Mqtt.defaults();
+        BrokerConfig.Mqtt m = d.with(b -> {
+            b.maxQos = 1;
+            b.maxTopicLevels = 4;
+        });
+        assertThat(m).isEqualTo(new BrokerConfig.Mqtt(d.maxKeepalive(), d.receiveMaximum(), d.maxInflight(),
+                d.maxPacketSize(), 1, d.retainAvailable(), d.topicAliasMaximum(), d.sessionExpiryMax(),
+                d.maxQueuedMessages(), d.maxQueuedBytes(), d.queueQos0(), 4));
+        assertThat(d.with(b -> { })).isEqualTo(d);
+    }
+
+    // ---------------------------------------------------------------- lines of every form of key
+
+    /** Each file has one error; its line and key name are checked. */
+    static Stream<Arguments> keyForms() {
+        return Stream.of(
+                Arguments.of("single-quoted table name", "\n[router.custom_segment.'a/#/b']\n", 2,
+                        "router.custom_segment.'a/#/b'"),
+                Arguments.of("double-quoted table name", "\n\n[router.custom_segment.\"a/#/b\"]\n", 3,
+                        "router.custom_segment.'a/#/b'"),
+                Arguments.of("spaces around the dots", "[ router . custom_segment . \"a/#/b\" ]\n", 1,
+                        "router.custom_segment.'a/#/b'"),
+                Arguments.of("a quote in a quoted name", "[router.custom_segment.\"it's/#/b\"]\n", 1,
+                        "router.custom_segment.\"it's/#/b\""),
+                Arguments.of("dotted key at the top", "# c\n\nmqtt.max_qos = 3\n", 3, "mqtt.max_qos"),
+                Arguments.of("dotted key inside a table", "[router]\n\ncustom_segment.'a/#/b'.max_segment_count = 2\n", 3,
+                        "router.custom_segment.'a/#/b'"),
+                Arguments.of("dotted key inside a sub-table", "[router.custom_segment]\n"
+                        + "\"a/#/b\".max_segment_count = 2\n", 2, "router.custom_segment.'a/#/b'"),
+                Arguments.of("key in an inline table", "\nmqtt = { max_inflight = 10,\tmax_qos = 3 }\n", 2, "mqtt.max_qos"),
+                Arguments.of("table in an inline table", "[router]\n\ncustom_segment = { \"a/#/b\" = { max_segment_count = 2 } }\n",
+                        3, "router.custom_segment.'a/#/b'"),
+                Arguments.of("array of inline tables", "listeners = [\n  { bind = \"127.0.0.1:1\" },\n  # a comment\n"
+                        + "  { type = \"udp\", bind = \"127.0.0.1:2\" },\n]\n", 4, "listeners[1].type"),
+                Arguments.of("second [[listeners]]", "[[listeners]]\nbind = \"127.0.0.1:1\"\n\n[[listeners]]\n"
+                        + "bind = \"127.0.0.1:2\"\ntype = \"udp\"\n", 6, "listeners[1].type"),
+                Arguments.of("missing key: the line of its table", "[[listeners]]\nbind = \"127.0.0.1:1\"\n[[listeners]]\n"
+                        + "type = \"ws\"\n", 3, "listeners[1].bind"),
+                Arguments.of("after multi-line strings", "[storage]\ndir = \"\"\"\nx\\\n y\"\"\"\n"
+                        + "durability = '''\n]\n'''\n", 5, "storage.durability"),
+                Arguments.of("after an escaped quote", "[storage]\ndir = \"a\\\"b # [x]\"\ndurability = \"fast\"\n", 3,
+                        "storage.durability"),
+                Arguments.of("CRLF line ends", "[mqtt]\r\n\r\nmax_qos = 3\r\n", 3, "mqtt.max_qos"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("keyForms")
+    void everyErrorNamesTheLineOfItsKey(String form, String toml, int line, String key) throws Exception {
+        Path f = file(toml);
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors())
+                        .allSatisfy(error -> assertThat(error).startsWith(f + ":" + line + ": key '" + key + "'")));
     }
 }

@@ -47,7 +47,7 @@ class BadInputConformanceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = TestBroker.start(m -> m.withMaxPacketSize(MAX_PACKET_SIZE));
+        broker = TestBroker.start(m -> m.with(b -> b.maxPacketSize = MAX_PACKET_SIZE));
         healthy = new MqttClient(broker.uri(), "healthy", new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
         options.setAutomaticReconnect(false);

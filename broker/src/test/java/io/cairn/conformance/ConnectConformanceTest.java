@@ -243,7 +243,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_21_maxKeepaliveIsAnnouncedAsServerKeepAlive() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxKeepalive(10))) {
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxKeepalive = 10))) {
             MqttClient c = new MqttClient(capped.uri(), "ska", new MemoryPersistence());
             MqttConnectionOptions o = new MqttConnectionOptions();
             o.setKeepAliveInterval(60);

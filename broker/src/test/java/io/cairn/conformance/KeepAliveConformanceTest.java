@@ -109,7 +109,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_S3_1_2_10_brokerMaxKeepaliveLimitsALongerClientKeepAlive() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxKeepalive(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxKeepalive = 1));
              RawClient c = new RawClient(capped.port())) {
             c.send(connect311("ka-capped", true, 60));
             assertThat(c.read().u8(1)).isZero();
@@ -121,7 +121,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_21_serverKeepAliveIsAnnouncedAndEnforced() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxKeepalive(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxKeepalive = 1));
              RawClient c = new RawClient(capped.port())) {
             c.send(connect5("ska-enforced", true, 60, new byte[0]));
             Packet ack = c.read();
@@ -138,7 +138,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_21_keepAlive0IsReplacedByTheServerKeepAliveWhenTheBrokerHasAMaximum() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxKeepalive(30));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxKeepalive = 30));
              RawClient c = new RawClient(capped.port())) {
             c.send(connect5("ska-zero", true, 0, new byte[0]));
             Packet ack = c.read();

@@ -359,7 +359,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_11_publishAboveMaxQosGetsDisconnect0x9B() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient sub = RawClient.connected5(capped.port(), "cap-sub", true, 0);
              RawClient c = RawClient.connected5(capped.port(), "cap-pub", true, 0)) {
             sub.send(subscribe5(1, 0, "cap/t", 2));
@@ -378,7 +378,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_S3_3_1_2_publishAboveMaxQosClosesTheConnection() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected311(capped.port(), "cap311", true)) {
             c.send(publish3("cap/t", 2, false, 2, "too high"));
             assertThat(c.closedWithin(2000)).isTrue();

@@ -156,7 +156,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_outboundWindowHoldsMessagesBeyondMaxInflightAndSendsThemInOrder() throws Exception {
-        try (TestBroker small = TestBroker.start(m -> m.withMaxInflight(2));
+        try (TestBroker small = TestBroker.start(m -> m.with(b -> b.maxInflight = 2));
              RawClient sub = RawClient.connected311(small.port(), "window-sub", true);
              RawClient pub = RawClient.connected311(small.port(), "window-pub", true)) {
             sub.subscribe311("flow/window", 1, 1);
@@ -417,7 +417,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_outboundWindowCountsQos2UntilPubcomp() throws Exception {
-        try (TestBroker small = TestBroker.start(m -> m.withMaxInflight(2));
+        try (TestBroker small = TestBroker.start(m -> m.with(b -> b.maxInflight = 2));
              RawClient sub = RawClient.connected311(small.port(), "w2-sub", true);
              RawClient pub = RawClient.connected311(small.port(), "w2-pub", true)) {
             sub.subscribe311("flow/w2", 2, 1);

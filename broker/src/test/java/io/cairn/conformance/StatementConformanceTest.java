@@ -122,7 +122,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_9_maximumQosIsAdvertisedWhenBelow2() throws Exception {
-        try (TestBroker q1 = TestBroker.start(m -> m.withMaxQos(1))) {
+        try (TestBroker q1 = TestBroker.start(m -> m.with(b -> b.maxQos = 1))) {
             MqttClient c = new MqttClient(q1.uri(), "maxqos", new MemoryPersistence());
             IMqttToken t = c.connectWithResult(new MqttConnectionOptions());
             assertThat(t.getResponseProperties().getMaximumQoS()).isEqualTo(1);
@@ -133,7 +133,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_11_publishAboveTheMaximumQosGetsDisconnect0x9B() throws Exception {
-        try (TestBroker q1 = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker q1 = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected5(q1.port(), "above-max", true, 0)) {
             c.send(packet(0x34, concat(str("t"), u16(1), bytes(0), "x".getBytes())));
             Packet d = c.read();
@@ -144,7 +144,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_12_willQosAboveTheMaximumGetsConnack0x9B() throws Exception {
-        try (TestBroker q1 = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker q1 = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = new RawClient(q1.port())) {
             c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x02 | 0x04 | 0x10), u16(60), bytes(0), str("will-q2"),
                     bytes(0), str("w/t"), str("bye"))));

@@ -40,7 +40,7 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_MQTT_3_9_3_1_subackCodesPerFilterInOrderCappedByMaxQosWithInvalidFiltersFailing() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected311(capped.port(), "suback-cap", true)) {
             c.send(subscribe311Many(0x0A0B, "s/a", 2, "a/#/b", 1, "s/b", 0, "a+", 2, "", 1, "s/+/c", 1, "#", 2));
             Packet ack = c.read();
@@ -54,7 +54,7 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_9_3_1_subackCodesPerFilterInOrderCappedByMaxQosWithInvalidFiltersGetting0x8F() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected5(capped.port(), "suback5-cap", true, 0)) {
             c.send(subscribe5Many(9, "s/a", 2, "a/#/b", 1, "s/b", 0, "a+", 2, "", 1, "s/+/c", 1, "$share/g/x", 1));
             Packet ack = c.read();

@@ -46,7 +46,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_2_2_10_grantedQosIsCappedByMaxQos() throws Exception {
-        try (TestBroker capped = TestBroker.start(m -> m.withMaxQos(1));
+        try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected311(capped.port(), "capped", true)) {
             assertThat(c.subscribe311("cap/t", 2, 1).u8(2)).isEqualTo(1);
         }

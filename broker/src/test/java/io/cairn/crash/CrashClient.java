@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
  * "acknowledged" means exactly what the broker promised: PUBACK for QoS 1, PUBREC for QoS 2.
  * Publishers and subscribers built on it re-send what was not acknowledged after a reconnect, as
  * a correct client does.
+ *
+ * <p>Threading: one worker thread per client.
  */
 final class CrashClient {
 
@@ -53,27 +55,7 @@ final class CrashClient {
     }
 
     RawClient.Packet read() throws IOException {
-        var in = socket.getInputStream();
-        int header = in.read();
-        if (header < 0) {
-            throw new IOException("closed");
-        }
-        int length = 0;
-        int mul = 1;
-        int digit;
-        do {
-            digit = in.read();
-            if (digit < 0) {
-                throw new IOException("closed");
-            }
-            length += (digit & 0x7F) * mul;
-            mul *= 128;
-        } while ((digit & 0x80) != 0);
-        byte[] body = in.readNBytes(length);
-        if (body.length < length) {
-            throw new IOException("closed");
-        }
-        return new RawClient.Packet(header, body);
+        return RawClient.readPacket(socket.getInputStream());
     }
 
     void close() {

@@ -3,6 +3,7 @@ package io.cairn.crash;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
@@ -14,9 +15,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,12 +36,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CrashRecoveryTest {
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // about 30 s: 20 broker restarts and up to 30 s of draining
     void acknowledgedMessagesSurvive20Sigkills(@TempDir Path dir) throws Exception {
         run(dir, 20, 42);
     }
 
     @Test
     @Tag("long")
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void acknowledgedMessagesSurvive200Sigkills(@TempDir Path dir) throws Exception {
         run(dir, 200, 7);
     }
@@ -47,6 +53,7 @@ class CrashRecoveryTest {
         int port = freePort();
         File log = new File("target/crash-broker-" + kills + ".log");
         Checker checker = new Checker();
+        Workers workers = new Workers();
         AtomicBoolean stop = new AtomicBoolean();
         try (BrokerProcess broker = new BrokerProcess(port, dir.resolve("data"), System.getProperty("cairn.crash.durability", "sync"), log)) {
             broker.start();
@@ -59,9 +66,8 @@ class CrashRecoveryTest {
             for (int i = 0; i < 4; i++) {
                 pubs.add(new Publisher(port, "crash-pub-" + i, 1 + i % 2, 100_000, checker, stop));
             }
-            List<Thread> threads = new ArrayList<>();
-            subs.forEach(s -> threads.add(start(s)));
-            pubs.forEach(p -> threads.add(start(p)));
+            subs.forEach(s -> workers.start(s, s.id));
+            pubs.forEach(p -> workers.start(p, p.id));
 
             for (int k = 0; k < kills; k++) {
                 Thread.sleep(100 + random.nextInt(700));
@@ -71,7 +77,7 @@ class CrashRecoveryTest {
             Thread.sleep(500);
             stop.set(true); // publishers finish their current message, subscribers keep draining
             for (Publisher p : pubs) {
-                p.join(threads);
+                p.awaitDone();
             }
             long deadline = System.currentTimeMillis() + 30_000;
             while (!checker.allDelivered(subs.size()) && System.currentTimeMillis() < deadline) {
@@ -80,10 +86,9 @@ class CrashRecoveryTest {
             for (Subscriber s : subs) {
                 s.finish();
             }
-            for (Thread t : threads) {
-                t.join(10_000);
-            }
+            workers.joinAll(10_000);
         }
+        workers.assertNoneFailed();
         checker.assertPromiseKept(subs(2), kills);
     }
 
@@ -95,11 +100,44 @@ class CrashRecoveryTest {
         return ids;
     }
 
-    private static Thread start(Runnable r) {
-        Thread t = new Thread(r);
-        t.setDaemon(true);
-        t.start();
-        return t;
+    /**
+     * The publisher and subscriber threads, and every exception that escapes one of them: a worker
+     * handles the connection loss a kill causes itself (it reconnects and re-sends), so anything that
+     * ends a worker's run is a failure of the test, as is a worker that does not finish.
+     *
+     * <p>Threading: started, joined and asserted from the test thread; failures are added from the
+     * worker threads.
+     */
+    static final class Workers {
+        private final List<Thread> threads = new ArrayList<>();
+        private final Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+        void start(Runnable r, String name) {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            t.setUncaughtExceptionHandler((thread, e) -> failures.add(e));
+            threads.add(t);
+            t.start();
+        }
+
+        void joinAll(long millisEach) throws InterruptedException {
+            for (Thread t : threads) {
+                t.join(millisEach);
+                if (t.isAlive()) {
+                    failures.add(new AssertionError(t.getName() + " did not finish within " + millisEach + " ms"));
+                }
+            }
+        }
+
+        void assertNoneFailed() {
+            if (failures.isEmpty()) {
+                return;
+            }
+            AssertionError e = new AssertionError(failures.size() + " worker thread(s) failed; the first: "
+                    + failures.peek(), failures.peek());
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
     }
 
     private static int freePort() throws IOException {
@@ -181,7 +219,7 @@ class CrashRecoveryTest {
             this.stop = stop;
         }
 
-        void join(List<Thread> threads) throws InterruptedException {
+        void awaitDone() throws InterruptedException {
             while (!done.get()) {
                 Thread.sleep(50);
             }
@@ -225,7 +263,7 @@ class CrashRecoveryTest {
                     }
                 }
             } catch (Exception e) {
-                throw new IllegalStateException(e);
+                throw new IllegalStateException(id + " at message " + seq, e);
             } finally {
                 client.close();
                 done.set(true);
@@ -296,7 +334,7 @@ class CrashRecoveryTest {
                     }
                 }
             } catch (Exception e) {
-                throw new IllegalStateException(e);
+                throw new IllegalStateException(id, e);
             } finally {
                 client.close();
             }

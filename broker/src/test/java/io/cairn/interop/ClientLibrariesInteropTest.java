@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -64,6 +65,19 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
                 var c = new org.eclipse.paho.client.mqttv3.MqttClient(uri, id, new MemoryPersistence());
                 MqttConnectOptions options = new MqttConnectOptions();
                 options.setCleanSession(true);
+                options.setMaxInflight(PAHO_V3_MAX_INFLIGHT);
+                PahoWindow window = new PahoWindow(options.getMaxInflight());
+                c.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                    public void connectionLost(Throwable cause) {
+                    }
+
+                    public void messageArrived(String t, org.eclipse.paho.client.mqttv3.MqttMessage m) {
+                    }
+
+                    public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {
+                        window.release();
+                    }
+                });
                 c.connect(options);
                 return new Client() {
                     public void subscribe(String filter, int qos, BlockingQueue<Received> sink) throws Exception {
@@ -71,6 +85,7 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
                     }
 
                     public void publish(String topic, String payload, int qos) throws Exception {
+                        window.acquire();
                         c.publish(topic, payload.getBytes(StandardCharsets.UTF_8), qos, false); // waits for the flow
                     }
 
@@ -87,6 +102,7 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
                 var c = new org.eclipse.paho.mqttv5.client.MqttClient(uri, id,
                         new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
                 List<BlockingQueue<Received>> sinks = new ArrayList<>();
+                PahoWindow[] window = new PahoWindow[1]; // known from the CONNACK, before the first publish
                 c.setCallback(new MqttCallback() {
                     public void disconnected(MqttDisconnectResponse r) {
                     }
@@ -99,6 +115,7 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
                     }
 
                     public void deliveryComplete(IMqttToken token) {
+                        window[0].release();
                     }
 
                     public void connectComplete(boolean reconnect, String serverURI) {
@@ -109,7 +126,8 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
                 });
                 MqttConnectionOptions options = new MqttConnectionOptions();
                 options.setCleanStart(true);
-                c.connect(options);
+                Integer receiveMaximum = c.connectWithResult(options).getResponseProperties().getReceiveMaximum();
+                window[0] = new PahoWindow(receiveMaximum == null ? 65535 : receiveMaximum); // absent: 65535
                 return new Client() {
                     public void subscribe(String filter, int qos, BlockingQueue<Received> sink) throws Exception {
                         sinks.add(sink);
@@ -117,21 +135,8 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
                     }
 
                     public void publish(String topic, String payload, int qos) throws Exception {
-                        // Paho v5 1.2.5 can refuse a publish with "Too many publishes in progress" (32202)
-                        // although every earlier one completed: its in-flight count lags the completion
-                        // (eclipse-paho/paho.mqtt.java#993). The refused message never left the client; try again.
-                        long deadline = System.currentTimeMillis() + 5000;
-                        while (true) {
-                            try {
-                                c.publish(topic, payload.getBytes(StandardCharsets.UTF_8), qos, false); // waits for the flow
-                                return;
-                            } catch (MqttException e) {
-                                if (e.getReasonCode() != 32202 || System.currentTimeMillis() > deadline) {
-                                    throw e;
-                                }
-                                Thread.sleep(1);
-                            }
-                        }
+                        window[0].acquire();
+                        c.publish(topic, payload.getBytes(StandardCharsets.UTF_8), qos, false); // waits for the flow
                     }
 
                     public void close() throws Exception {
@@ -205,6 +210,37 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
 
         Client open(String id) throws Exception {
             return open(broker.uri(), "127.0.0.1", broker.port(), id);
+        }
+    }
+
+    /** Paho 3.1.1's limit on publishes in progress, stated rather than left at its default of 10. */
+    private static final int PAHO_V3_MAX_INFLIGHT = 64;
+
+    /**
+     * Keeps a Paho client within its window of publishes in progress (3.1.1: max inflight; 5.0: the
+     * broker's Receive Maximum), past which Paho refuses a publish with 32202 "Too many publishes in
+     * progress". A blocking publish returns when the flow completes, but Paho 1.2.5 frees the message's
+     * slot later, on its callback thread ({@code ClientState.notifyComplete}; reported as
+     * eclipse-paho/paho.mqtt.java#551 and #993), so a fast publisher can fill the window with messages
+     * already acknowledged. Paho calls {@code deliveryComplete} after freeing the
+     * slot: a permit is taken before every publish and given back there. One slot is kept spare: for
+     * QoS 0 Paho may call {@code deliveryComplete} just before it frees the slot.
+     *
+     * <p>Threading: acquire on the publishing thread, release on Paho's callback thread.
+     */
+    static final class PahoWindow {
+        private final Semaphore permits;
+
+        PahoWindow(int window) {
+            permits = new Semaphore(Math.max(1, window - 1));
+        }
+
+        void acquire() throws InterruptedException {
+            assertThat(permits.tryAcquire(10, TimeUnit.SECONDS)).as("Paho completed a delivery within 10 s").isTrue();
+        }
+
+        void release() {
+            permits.release();
         }
     }
 

@@ -90,6 +90,14 @@ public final class RawClient implements AutoCloseable {
 
     /** Reads the next packet; fails with SocketTimeoutException if none within the timeout. */
     public Packet read() throws IOException {
+        return readPacket(in);
+    }
+
+    /**
+     * Reads one whole packet from {@code in} (blocking, as the stream does); EOFException if the
+     * connection closes before or inside it. Shared by every raw test client.
+     */
+    public static Packet readPacket(InputStream in) throws IOException {
         int header = in.read();
         if (header < 0) {
             throw new EOFException("connection closed by the broker");

@@ -225,7 +225,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
         Will will = null;
         if (h.isWillFlag()) {
-            if (!Topics.isValidName(p.willTopic())) {
+            if (!Topics.isValidName(p.willTopic()) || Topics.tooDeep(p.willTopic(), limits.maxTopicLevels())) {
                 refuse(v5 ? ReasonCodes.TOPIC_NAME_INVALID : -1, "invalid will topic");
                 return;
             }
@@ -347,6 +347,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         if (!Topics.isValidName(topic)) {
             fail(ReasonCodes.TOPIC_NAME_INVALID, "invalid topic name"); // [MQTT-3.3.2-2]
+            return;
+        }
+        if (Topics.tooDeep(topic, limits.maxTopicLevels())) {
+            fail(ReasonCodes.TOPIC_NAME_INVALID, "topic name deeper than max_topic_levels");
             return;
         }
         MessageProperties carried = MessageProperties.NONE;

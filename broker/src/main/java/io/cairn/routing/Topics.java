@@ -52,9 +52,21 @@ public final class Topics {
         return true;
     }
 
-    /** Whether the filter contains a wildcard character. */
-    public static boolean hasWildcard(String filter) {
-        return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
+    /**
+     * Whether a name or filter has more than {@code maxLevels} levels ({@code max_topic_levels});
+     * 0 means no limit.
+     */
+    public static boolean tooDeep(String topic, int maxLevels) {
+        if (maxLevels <= 0 || topic.length() < maxLevels) {
+            return false; // n characters hold at most n + 1 levels
+        }
+        int levels = 1;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/' && ++levels > maxLevels) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -620,7 +620,7 @@ public final class SessionEngine implements AutoCloseable {
     private int subscribeOne(Connection c, SessionState s, SubscriptionRequest r) {
         boolean v5 = c.version >= Packets.V5;
         String filter = r.filter();
-        if (!Topics.isValidFilter(filter)) {
+        if (!Topics.isValidFilter(filter) || Topics.tooDeep(filter, limits.maxTopicLevels())) {
             return v5 ? ReasonCodes.TOPIC_FILTER_INVALID : ReasonCodes.V3_SUBACK_FAILURE;
         }
         if (v5 && filter.startsWith("$share/")) {

@@ -129,9 +129,11 @@ class TopicsTest {
     }
 
     @Test
-    void hasWildcard() {
-        assertThat(Topics.hasWildcard("a/+")).isTrue();
-        assertThat(Topics.hasWildcard("#")).isTrue();
-        assertThat(Topics.hasWildcard("a/b")).isFalse();
+    void tooDeepCountsLevelsAgainstMaxTopicLevels() {
+        assertThat(Topics.tooDeep("a/b/c", 3)).isFalse();
+        assertThat(Topics.tooDeep("a/b/c/d", 3)).isTrue();
+        assertThat(Topics.tooDeep("///", 3)).as("empty levels count").isTrue();
+        assertThat(Topics.tooDeep("//", 3)).isFalse();
+        assertThat(Topics.tooDeep("a/b/c/d/e/f", 0)).as("0 = no limit").isFalse();
     }
 }

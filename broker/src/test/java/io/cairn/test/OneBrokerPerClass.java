@@ -8,7 +8,7 @@ import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Base of test classes that share one in-process broker (embedded defaults, memory store): started
+ * Base of test classes that share one in-process broker (embedded defaults, journal store in sync mode): started
  * before the class's first test, closed after its last. Test classes run one after another.
  */
 public abstract class OneBrokerPerClass {

@@ -10,11 +10,16 @@ import java.util.function.UnaryOperator;
 
 /**
  * A broker started in-process on an ephemeral loopback port for one test (class), on embedded
- * defaults with durability {@code memory} unless the test says otherwise.
+ * defaults with the product's default durability {@code sync} (a journal in a fresh temporary
+ * directory, every acknowledgement after fdatasync) unless the test says otherwise, so that the
+ * conformance tests exercise the path users run. {@code -Dcairn.test.durability=memory} runs them
+ * on the memory store instead.
  *
  * <p>Threading: start and close from the test thread.
  */
 public final class TestBroker implements AutoCloseable {
+
+    private static final String DURABILITY = System.getProperty("cairn.test.durability", "sync");
 
     private final Broker broker;
     private final Path dataDir;
@@ -24,7 +29,7 @@ public final class TestBroker implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    /** Defaults, memory store, one TCP listener on 127.0.0.1:0 and one WebSocket listener. */
+    /** Defaults, journal store, one TCP listener on 127.0.0.1:0 and one WebSocket listener. */
     public static TestBroker start() throws Exception {
         return start(m -> m);
     }
@@ -44,7 +49,7 @@ public final class TestBroker implements AutoCloseable {
         BrokerConfig config = BrokerConfig.defaults()
                 .withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0),
                         BrokerConfig.Listener.ws("127.0.0.1", 0, "/mqtt")))
-                .withStorage(BrokerConfig.Storage.defaults().withDir(dir.resolve("data")).withDurability("memory"));
+                .withStorage(BrokerConfig.Storage.defaults().withDir(dir.resolve("data")).withDurability(DURABILITY));
         return new TestBroker(Broker.start(change.apply(config)), dir);
     }
 

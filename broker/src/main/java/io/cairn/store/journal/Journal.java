@@ -1,5 +1,6 @@
 package io.cairn.store.journal;
 
+import io.cairn.fault.FailStop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: {@link #append}, {@link #commit} and {@link #lastSeq} belong to one producer thread;
  * {@link #deleteSegmentsUpTo}, {@link #healthy} and {@link #close} may be called from any thread;
- * callbacks run on the writer thread, in commit order, and must not block.
+ * callbacks run on the writer thread, in commit order, and must not block. Any failure of the writer
+ * thread other than an I/O error, including an exception thrown by a callback, calls the
+ * {@link Options#failStop()} and ends the writer: nothing more is acknowledged.
  */
 public final class Journal implements AutoCloseable {
 
@@ -39,22 +42,31 @@ public final class Journal implements AutoCloseable {
     /** SYNC: callbacks after force. PERIODIC: callbacks after write; force every flush interval. */
     public enum Mode { SYNC, PERIODIC }
 
-    /** Where and how. {@code segmentSize} is the preallocated size of a segment. */
-    public record Options(Path dir, Mode mode, long segmentSize, long flushIntervalMs, FileLayer files) {
+    /**
+     * Where and how. {@code segmentSize} is the preallocated size of a segment; {@code failStop} is
+     * called when the writer (or the snapshot writer of the store using this journal) meets a
+     * failure it cannot handle.
+     */
+    public record Options(Path dir, Mode mode, long segmentSize, long flushIntervalMs, FileLayer files,
+                          FailStop failStop) {
         public static Options of(Path dir, Mode mode) {
-            return new Options(dir, mode, 64L << 20, 100, FileLayer.REAL);
+            return new Options(dir, mode, 64L << 20, 100, FileLayer.REAL, FailStop.PROCESS_EXIT);
         }
 
         public Options withSegmentSize(long size) {
-            return new Options(dir, mode, size, flushIntervalMs, files);
+            return new Options(dir, mode, size, flushIntervalMs, files, failStop);
         }
 
         public Options withFlushInterval(long ms) {
-            return new Options(dir, mode, segmentSize, ms, files);
+            return new Options(dir, mode, segmentSize, ms, files, failStop);
         }
 
         public Options withFiles(FileLayer f) {
-            return new Options(dir, mode, segmentSize, flushIntervalMs, f);
+            return new Options(dir, mode, segmentSize, flushIntervalMs, f, failStop);
+        }
+
+        public Options withFailStop(FailStop f) {
+            return new Options(dir, mode, segmentSize, flushIntervalMs, files, f);
         }
     }
 
@@ -119,7 +131,7 @@ public final class Journal implements AutoCloseable {
         this.lastSeq = lastSeq;
         this.batchFirstSeq = lastSeq + 1;
         this.recovered = recovered;
-        this.writer = new Thread(this::writeLoop, "cairn-journal");
+        this.writer = new Thread(this::runWriter, "cairn-journal");
         this.writer.setDaemon(true);
         this.writer.start();
     }
@@ -263,6 +275,16 @@ public final class Journal implements AutoCloseable {
 
     // ---------------------------------------------------------------- writer
 
+    /** The writer thread: anything but an I/O error (which is retried) is a bug and stops the broker. */
+    private void runWriter() {
+        try {
+            writeLoop();
+        } catch (Throwable t) {
+            healthy = false;
+            options.failStop().fail("journal writer", t);
+        }
+    }
+
     private void writeLoop() {
         List<Batch> group = new ArrayList<>();
         while (true) {
@@ -285,7 +307,8 @@ public final class Journal implements AutoCloseable {
             if (!group.isEmpty()) {
                 writeDurably(group);
                 group.clear();
-            } else if (periodicForceDue()) {
+            }
+            if (periodicForceDue()) { // also under constant load, when the queue is never empty
                 forceWithRetry();
             }
             for (long seq : deletes) {
@@ -357,11 +380,7 @@ public final class Journal implements AutoCloseable {
             healthy = true;
         }
         for (Batch b : group) {
-            try {
-                b.onDurable().run();
-            } catch (RuntimeException e) {
-                log.error("journal callback failed", e);
-            }
+            b.onDurable().run(); // a callback that throws is a bug: runWriter fail-stops
         }
     }
 

@@ -333,10 +333,17 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** Removes, on the writer thread, every segment whose records all have sequence numbers up to {@code seq}. */
+    /**
+     * Removes every segment whose records all have sequence numbers up to {@code seq}: on the writer
+     * thread, or at once on the calling thread if the writer has stopped (a snapshot at close).
+     */
     public void deleteSegmentsUpTo(long seq) {
         lock.lock();
         try {
+            if (writerDone) {
+                deleteUpTo(seq); // the writer's state is ours now: it stopped, and we hold the lock
+                return;
+            }
             deleteRequests.add(seq);
             work.signal();
         } finally {

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class InjectingFiles implements FileLayer {
 
     /** Operations that can be hooked. */
-    enum Op { WRITE, FORCE, RENAME, DELETE, SYNC_DIRECTORY }
+    enum Op { WRITE, PREALLOCATE, FORCE, RENAME, DELETE, SYNC_DIRECTORY }
 
     /** Called before each operation; may throw to inject a failure. */
     @FunctionalInterface
@@ -61,7 +61,7 @@ final class InjectingFiles implements FileLayer {
 
             @Override
             public void preallocate(long size) throws IOException {
-                hook.before(Op.WRITE, file);
+                hook.before(Op.PREALLOCATE, file);
                 f.preallocate(size);
             }
 

@@ -118,8 +118,8 @@ public final class JournalStore implements Store {
             journal.deleteSegmentsUpTo(oldestKept);
             log.info("snapshot at record {} ({} bytes)", seq, bytes.length);
         } catch (IOException e) {
-            log.error("snapshot at record {} in {} failed; the journal keeps every segment and the next snapshot is "
-                    + "tried after {} more bytes", seq, options.dir(), SNAPSHOT_EVERY_BYTES, e);
+            log.error("snapshot {} failed; the journal keeps every segment and the next snapshot is tried after {} "
+                    + "more bytes", Snapshots.pathOf(options.dir(), seq), SNAPSHOT_EVERY_BYTES, e);
         } catch (Throwable t) {
             options.failStop().fail("snapshot writer", t);
         }

@@ -46,7 +46,7 @@ public final class Snapshots {
     /** Writes a snapshot and prunes the old ones; returns the sequence number of the oldest one kept. */
     public static long write(FileLayer files, Path dir, long seq, byte[] state) throws IOException {
         Path tmp = dir.resolve(PREFIX + seq + ".tmp");
-        Path target = dir.resolve(String.format("%s%020d%s", PREFIX, seq, SUFFIX));
+        Path target = pathOf(dir, seq);
         CRC32C crc = new CRC32C();
         crc.update(state);
         ByteBuffer b = ByteBuffer.allocate(20 + state.length);
@@ -59,6 +59,11 @@ public final class Snapshots {
         files.syncDirectory(dir);
         prune(files, dir);
         return oldestKept(files, dir);
+    }
+
+    /** Where the snapshot after record {@code seq} is. */
+    public static Path pathOf(Path dir, long seq) {
+        return dir.resolve(String.format("%s%020d%s", PREFIX, seq, SUFFIX));
     }
 
     /** The sequence number of the oldest snapshot file kept (damaged or not), or 0 if there is none. */

@@ -71,10 +71,7 @@ final class Segments {
         return b.array();
     }
 
-    /**
-     * Reads the header of {@code segment}, or says why it has none that this version can use: null
-     * if it is valid, else the problem (and whether it is a newer format).
-     */
+    /** The header of a segment's bytes, or null if it has none this version can use ({@link #headerProblem} says why). */
     static Header readHeader(byte[] data) {
         if (data.length < HEADER_SIZE) {
             return null;
@@ -106,9 +103,12 @@ final class Segments {
                     + VERSION + ", or not a journal segment)";
         }
         int version = b.getInt();
-        if (version != VERSION) {
+        if (version > VERSION) {
             return "it was written by a newer Cairn (journal format " + version + "; this one reads format "
                     + VERSION + ")";
+        }
+        if (version != VERSION) {
+            return "its header names journal format " + version + ", which no Cairn wrote (damaged)";
         }
         return "its segment header fails its checksum";
     }

@@ -36,6 +36,7 @@ final class SparePool implements AutoCloseable {
     private final AtomicLong names = new AtomicLong();
     private final ArrayDeque<Path> ready = new ArrayDeque<>();
     private final ArrayDeque<Path> toZero = new ArrayDeque<>();
+    private Path creating; // a new spare being created, counted against MAX_SPARES
     private final Thread thread;
     private boolean closed;
 
@@ -79,7 +80,7 @@ final class SparePool implements AutoCloseable {
     void recycle(Path segment, long capacity) throws IOException {
         boolean keep;
         synchronized (this) {
-            keep = !closed && capacity == size && ready.size() + toZero.size() < MAX_SPARES;
+            keep = !closed && capacity == size && ready.size() + toZero.size() + (creating == null ? 0 : 1) < MAX_SPARES;
         }
         if (!keep) {
             files.delete(segment);
@@ -129,14 +130,18 @@ final class SparePool implements AutoCloseable {
         if (closed) {
             return null;
         }
-        return toZero.isEmpty() ? newName() : toZero.peek();
+        if (toZero.isEmpty()) {
+            creating = newName();
+            return creating;
+        }
+        return toZero.peek();
     }
 
     private void prepare(Path spare) throws IOException {
         try (FileLayer.LogFile f = files.open(spare)) {
             boolean recycled;
             synchronized (this) {
-                recycled = spare.equals(toZero.peek());
+                recycled = !spare.equals(creating);
             }
             if (recycled) {
                 Segments.zero(f, 0, size);
@@ -148,6 +153,7 @@ final class SparePool implements AutoCloseable {
         }
         synchronized (this) {
             toZero.remove(spare);
+            creating = null;
             ready.add(spare);
             notifyAll();
         }
@@ -156,6 +162,7 @@ final class SparePool implements AutoCloseable {
     private void deleteQuietly(Path p) {
         synchronized (this) {
             toZero.remove(p);
+            creating = null;
         }
         try {
             files.delete(p);

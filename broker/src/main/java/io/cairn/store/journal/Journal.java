@@ -355,6 +355,11 @@ public final class Journal implements AutoCloseable {
         return healthy;
     }
 
+    /** How many spare segments are ready to be rolled to (for tests and diagnostics). */
+    int sparesReady() {
+        return spares.ready();
+    }
+
     public long failures() {
         return failures;
     }

@@ -69,6 +69,11 @@ final class SparePool implements AutoCloseable {
         return Segments.spareName(dir, names.incrementAndGet());
     }
 
+    /** How many spares are ready (for tests and diagnostics). */
+    synchronized int ready() {
+        return ready.size();
+    }
+
     /** A spare of the segment size, zeroed and durable, or null if none is ready; a new one is prepared. */
     synchronized Path take() {
         Path p = ready.poll();

@@ -153,7 +153,7 @@ class JournalRewriteTest {
         Journal.Options o = options(files, Journal.Mode.SYNC).withSegmentSize(1024);
         try (Journal j = Journal.open(o, 0, (s, t, b) -> { })) {
             for (long s = 1; s <= 300; s += 10) {
-                awaitSpare(disk);
+                awaitCondition(() -> j.sparesReady() > 0);
                 appendAndAwait(j, s, s + 9); // about a third of a segment
             }
             assertThat(zerosByWriter).as("the writer never zeroes a segment while a spare is ready").hasValue(0);
@@ -187,11 +187,6 @@ class JournalRewriteTest {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static void awaitSpare(PowerLossFiles disk) throws InterruptedException {
-        awaitCondition(() -> !spares(disk).isEmpty());
-        Thread.sleep(5); // created, then zeroed and forced: give it a moment to be ready
     }
 
     private static void awaitCondition(java.util.function.BooleanSupplier c) throws InterruptedException {

@@ -145,10 +145,6 @@ public final class Journal implements AutoCloseable {
             return start(i + 1) - start(i);
         }
 
-        long lastSeq() {
-            return firstSeq + count - 1;
-        }
-
         void clear() {
             used = 0;
             count = 0;
@@ -512,11 +508,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** Forces the current segment: the records written so far are durable (after an abandoned write, only those). */
     private void forceCurrent() throws IOException {
         current.file.force();
         lastForceNanos = System.nanoTime();
-        if (unforced.count > 0) {
-            markDurable(unforced.lastSeq());
+        if (written > 0) {
+            markDurable(unforced.firstSeq + written - 1);
         }
         unforced.clear();
         written = 0;

@@ -167,6 +167,8 @@ class JournalRecoveryTest {
         write(3);
         overwrite(segment(1), 17, new byte[] {0x55});
         assertRefused(0, segment(1).toString(), "header fails its checksum");
+        assertThat(repair().toString()).contains(segment(1) + " (" + SEGMENT + " bytes; its segment header fails");
+        assertThat(open(0)).isEmpty();
     }
 
     @Test

@@ -179,8 +179,9 @@ class JournalTest {
             assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
         }
         Path first = files.list(DIR).get(0);
-        files.flipBit(first, 12);
-        assertThatThrownBy(() -> replay(files, 1024)).isInstanceOf(CorruptJournalException.class);
+        files.flipBit(first, Segments.HEADER_SIZE + 12); // in the first record
+        assertThatThrownBy(() -> replay(files, 1024)).isInstanceOf(CorruptJournalException.class)
+                .hasMessageContaining("damaged record in " + first);
     }
 
     @Test

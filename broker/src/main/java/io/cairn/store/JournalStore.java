@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threading: {@link #recover} on the starting thread; {@link #commit} on the engine thread (it
  * also copies the state for a snapshot there, since the engine owns the state); snapshots are
- * serialised and written on the {@code cairn-snapshot} thread.
+ * serialised and written on the {@code cairn-snapshot} thread, which waits until the records a
+ * snapshot covers are forced; a failure there other than an I/O error calls the journal's
+ * {@code FailStop}.
  */
 public final class JournalStore implements Store {
 
@@ -39,7 +41,7 @@ public final class JournalStore implements Store {
     private Journal journal;
     private BrokerState state;
     private long bytesSinceSnapshot;
-    private long snapshotSeq;
+    private volatile long snapshotSeq; // written by the snapshot thread, read by the engine thread
 
     public JournalStore(Path dir, Journal.Mode mode, long flushIntervalMs) {
         this(Journal.Options.of(dir.resolve("journal"), mode).withFlushInterval(flushIntervalMs));
@@ -54,10 +56,11 @@ public final class JournalStore implements Store {
         long t0 = System.nanoTime();
         java.nio.file.Files.createDirectories(options.dir());
         FileLayer files = options.files();
-        Snapshots.Snapshot snapshot = Snapshots.latest(files, options.dir());
+        Snapshots.Loaded loaded = Snapshots.load(files, options.dir());
+        Snapshots.Snapshot snapshot = loaded.snapshot();
         BrokerState s = snapshot == null ? new BrokerState() : StateSnapshot.read(snapshot.state());
-        snapshotSeq = snapshot == null ? 0 : snapshot.seq();
-        journal = Journal.open(options, snapshotSeq, (seq, type, body) -> {
+        snapshotSeq = loaded.seq();
+        journal = Journal.openAfter(options, loaded, (seq, type, body) -> {
             try {
                 s.apply(CommandCodec.decode(type, body));
             } catch (RuntimeException e) {
@@ -103,17 +106,28 @@ public final class JournalStore implements Store {
             return;
         }
         BrokerState copy = state.copyForSnapshot();
-        journal.commit(() -> snapshotWriter.execute(() -> writeSnapshot(seq, StateSnapshot.write(copy))));
+        journal.commit(() -> snapshotWriter.execute(() -> writeSnapshot(seq, copy)));
     }
 
-    private void writeSnapshot(long seq, byte[] bytes) {
+    /**
+     * Snapshot thread: writes the snapshot once its records are forced, then removes the segments
+     * before the oldest snapshot kept (the older one is the fallback if the newest is damaged). An
+     * I/O error keeps every segment and the next snapshot is tried at the next threshold; anything
+     * else is a bug and fail-stops.
+     */
+    private void writeSnapshot(long seq, BrokerState copy) {
         try {
-            Snapshots.write(options.files(), options.dir(), seq, bytes);
+            byte[] bytes = StateSnapshot.write(copy);
+            journal.awaitForced(seq);
+            long oldestKept = Snapshots.write(options.files(), options.dir(), seq, bytes);
             snapshotSeq = seq;
-            journal.deleteSegmentsUpTo(seq);
+            journal.deleteSegmentsUpTo(oldestKept);
             log.info("snapshot at record {} ({} bytes)", seq, bytes.length);
         } catch (IOException e) {
-            log.warn("snapshot at record {} failed; the journal keeps everything: {}", seq, e.toString());
+            log.error("snapshot {} failed; the journal keeps every segment and the next snapshot is tried after {} "
+                    + "more bytes", Snapshots.pathOf(options.dir(), seq), SNAPSHOT_EVERY_BYTES, e);
+        } catch (Throwable t) {
+            options.failStop().fail("snapshot writer", t);
         }
     }
 

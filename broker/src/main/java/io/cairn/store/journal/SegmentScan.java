@@ -8,8 +8,8 @@ import java.util.zip.CRC32C;
 /**
  * Reads the records of one segment file and finds where valid data ends. A record is
  * {@code [int length][int crc32c][byte type][body]} where length counts type and body, and the CRC
- * covers the length, type and body. A length of 0 marks the end of data (the preallocated rest of a
- * segment is zeros).
+ * covers the length, type and body. A zero header (length and CRC 0) marks the end of data (the
+ * preallocated rest of a segment is zeros).
  *
  * <p>Threading: stateless; used by the thread that opens or repairs a journal.
  */
@@ -22,8 +22,13 @@ final class SegmentScan {
         void record(long offset, int type, byte[] body) throws IOException;
     }
 
-    /** How a scan ended: the end of valid data and, if a record was damaged, where and why. */
-    record Result(long validEnd, long damageAt, String damage, long nonZeroEnd) {
+    /**
+     * How a scan ended: the end of valid data, how many records were read, whether it stopped
+     * because it had read as many as asked, and, if a record was damaged, where and why.
+     * {@code nonZeroEnd} is where the non-zero bytes end (only computed when the scan did not stop
+     * at its limit).
+     */
+    record Result(long validEnd, long records, boolean limitReached, long damageAt, String damage, long nonZeroEnd) {
         boolean damaged() {
             return damageAt >= 0;
         }
@@ -48,26 +53,36 @@ final class SegmentScan {
         }
     }
 
-    static Result scan(byte[] data, Visitor visitor) throws IOException {
-        int off = 0;
-        while (off + HEADER <= data.length) {
-            int length = readInt(data, off);
-            if (length == 0 && readInt(data, off + 4) == 0) {
-                return new Result(off, -1, null, nonZeroEnd(data, off));
+    /**
+     * Reads records from offset {@code from} until {@code maxRecords} were read, the end-of-data
+     * marker (a zero header), damage, or the end of {@code data}.
+     */
+    static Result scan(byte[] data, int from, long maxRecords, Visitor visitor) throws IOException {
+        int off = from;
+        long n = 0;
+        while (n < maxRecords && off + HEADER <= data.length) {
+            if (readInt(data, off) == 0 && readInt(data, off + 4) == 0) {
+                return new Result(off, n, false, -1, null, nonZeroEnd(data, off));
             }
             String problem = problemAt(data, off);
             if (problem != null) {
-                return new Result(off, off, problem, nonZeroEnd(data, off));
+                return new Result(off, n, false, off, problem, nonZeroEnd(data, off));
             }
+            int length = readInt(data, off);
             byte[] body = new byte[length - 1];
             System.arraycopy(data, off + HEADER + 1, body, 0, body.length);
             visitor.record(off, data[off + HEADER] & 0xFF, body);
             off += HEADER + length;
+            n++;
         }
-        if (off < data.length && nonZeroEnd(data, off) > off) {
-            return new Result(off, off, "record header cut off at the end of the file", data.length);
+        if (n == maxRecords) {
+            return new Result(off, n, true, -1, null, off);
         }
-        return new Result(off, -1, null, off);
+        long nonZero = nonZeroEnd(data, off);
+        if (nonZero > off) {
+            return new Result(off, n, false, off, "record header cut off at the end of the file", nonZero);
+        }
+        return new Result(off, n, false, -1, null, off);
     }
 
     /** Why the bytes at {@code off} are not a valid record, or null if they are one. */
@@ -88,9 +103,12 @@ final class SegmentScan {
         return null;
     }
 
-    /** Whether any valid record starts after {@code from}: damage followed by data is corruption, not a torn tail. */
-    static boolean validRecordAfter(byte[] data, long from) {
-        for (int p = (int) from + 1; p + HEADER < data.length; p++) {
+    /**
+     * Whether any valid record starts after {@code from} and before {@code nonZeroEnd} (none can
+     * start later): damage or an end-of-data marker followed by data is corruption, not a torn tail.
+     */
+    static boolean validRecordAfter(byte[] data, long from, long nonZeroEnd) {
+        for (int p = (int) from + 1; p + HEADER < data.length && p < nonZeroEnd; p++) {
             int length = readInt(data, p);
             if (length >= 1 && (long) p + HEADER + length <= data.length && problemAt(data, p) == null) {
                 return true;
@@ -99,7 +117,7 @@ final class SegmentScan {
         return false;
     }
 
-    private static long nonZeroEnd(byte[] data, int from) {
+    static long nonZeroEnd(byte[] data, long from) {
         for (int i = data.length - 1; i >= from; i--) {
             if (data[i] != 0) {
                 return i + 1;

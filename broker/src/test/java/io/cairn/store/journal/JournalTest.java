@@ -179,8 +179,9 @@ class JournalTest {
             assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
         }
         Path first = files.list(DIR).get(0);
-        files.flipBit(first, 12);
-        assertThatThrownBy(() -> replay(files, 1024)).isInstanceOf(CorruptJournalException.class);
+        files.flipBit(first, Segments.HEADER_SIZE + 12); // in the first record
+        assertThatThrownBy(() -> replay(files, 1024)).isInstanceOf(CorruptJournalException.class)
+                .hasMessageContaining("damaged record in " + first);
     }
 
     @Test
@@ -198,7 +199,8 @@ class JournalTest {
             j.append(2, body(2));
             j.commit(second::countDown);
             assertThat(second.await(5, TimeUnit.SECONDS)).isTrue();
-            assertThat(j.failures()).isEqualTo(4);
+            // the 4 injected errors hit any operation: the writer's, the clean-up of an abandoned spare, the spare pool's
+            assertThat(j.failures()).isBetween(1L, 4L);
             assertThat(j.healthy()).isTrue();
         }
         assertThat(replay(files, 1 << 16)).hasSize(2);
@@ -237,7 +239,7 @@ class JournalTest {
         try (Journal j = Journal.open(options(files, 1024), 250, (s, t, b) -> seqs.add(s))) {
             assertThat(seqs).containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(251, 300).boxed().toList());
         }
-        assertThat(Journal.firstSeqOf(files.list(DIR).get(0))).isLessThanOrEqualTo(251).isGreaterThan(1);
+        assertThat(Segments.firstSeqOf(files.list(DIR).get(0))).isLessThanOrEqualTo(251).isGreaterThan(1);
     }
 
     private static void writeRecords(Path dir, int n) throws Exception {
@@ -253,7 +255,7 @@ class JournalTest {
 
     /** Offset of record number {@code index} (0-based) in a segment's bytes. */
     private static int recordStart(byte[] segment, int index) {
-        int off = 0;
+        int off = Segments.HEADER_SIZE;
         for (int i = 0; i < index; i++) {
             off += SegmentScan.HEADER + SegmentScan.readInt(segment, off);
         }

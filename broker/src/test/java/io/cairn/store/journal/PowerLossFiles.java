@@ -35,6 +35,12 @@ final class PowerLossFiles implements FileLayer {
     private boolean crashed;
     /** Remaining operations (write or force) to fail with an IOException, to model a failing disk. */
     int failNext;
+    /**
+     * Remaining forces by the journal writer thread to fail; each also forgets the file's writes since
+     * its last force, as Linux may drop the dirty pages after a failed fsync and report the next one
+     * as a success.
+     */
+    int failWriterForcesAndForget;
 
     synchronized boolean crashed() {
         return crashed;
@@ -111,6 +117,14 @@ final class PowerLossFiles implements FileLayer {
             @Override
             public void force() throws IOException {
                 synchronized (PowerLossFiles.this) {
+                    if (failWriterForcesAndForget > 0 && Thread.currentThread().getName().equals("cairn-journal")) {
+                        failWriterForcesAndForget--;
+                        byte[] forgotten = new byte[c.current.length];
+                        System.arraycopy(c.durable, 0, forgotten, 0, Math.min(c.durable.length, forgotten.length));
+                        c.current = forgotten;
+                        c.unforced.clear();
+                        throw new IOException("injected fsync failure; the unforced pages were dropped");
+                    }
                     alive();
                     c.durable = c.current.clone();
                     c.unforced.clear();

@@ -98,8 +98,10 @@ public final class Cairn implements Callable<Integer> {
     }
 
     @Command(name = "repair", mixinStandardHelpOptions = true,
-            description = "Repairs a journal directory after a checksum failure: keeps a copy of it, "
-                    + "then truncates the log at the first bad record.")
+            description = "Repairs a journal that start-up refused (a damaged record, a gap, a missing, empty, "
+                    + "truncated or headerless segment, records missing after a snapshot): keeps a copy of the "
+                    + "journal directory, cuts the journal at the first problem, and reports exactly what it "
+                    + "dropped. Refuses to run while a broker uses the directory.")
     static final class Repair implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "the storage directory ([storage] dir)")
         private Path dir;

@@ -402,6 +402,7 @@ public final class SessionEngine implements AutoCloseable {
      */
     private void afterRecovery() {
         now = System.currentTimeMillis();
+        int before = state.sessions().size();
         for (SessionState s : List.copyOf(state.sessions())) {
             if (!limits.queueQos0()) {
                 // QoS 0 deliveries are sent without a journal record; after a restart they are gone
@@ -417,9 +418,10 @@ public final class SessionEngine implements AutoCloseable {
                 runClocks(s);
             }
         }
-        int sessions = state.sessions().size();
-        if (sessions > 0) {
-            log.info("recovered {} sessions, {} retained messages", sessions, state.retained().size());
+        int ended = before - state.sessions().size();
+        if (before > 0) {
+            log.info("after recovery: {} sessions kept, {} ended (expired while the broker was down, or ending "
+                    + "with their connection)", state.sessions().size(), ended);
         }
     }
 
@@ -512,11 +514,11 @@ public final class SessionEngine implements AutoCloseable {
             boolean tooLarge = Packets.publishSize(c.version, d) > c.maxPacketSize;
             if (d.message().expired(now) || tooLarge) {
                 // [MQTT-3.3.2-5]; [MQTT-3.1.2-25]: too large is dropped as if delivered
-                execute(new Command.Dequeue(c.clientId, id), s.persistent() && d.qos() > 0);
+                execute(new Command.Dequeue(c.clientId, id), journaled(s, d));
                 continue;
             }
             if (d.qos() == 0) {
-                execute(new Command.Dequeue(c.clientId, id), false);
+                execute(new Command.Dequeue(c.clientId, id), journaled(s, d));
                 send(c, Packets.publish(c.version, d, 0, false, now));
                 continue;
             }
@@ -530,6 +532,17 @@ public final class SessionEngine implements AutoCloseable {
             execute(new Command.AssignOutbound(c.clientId, packetId, id), s.persistent());
             send(c, Packets.publish(c.version, d, packetId, false, now));
         }
+    }
+
+    /**
+     * Whether the record that queued {@code d} for {@code s} was journaled, so that its removal must
+     * be too: a Publish reaching a persistent session is journaled when the message is retained or
+     * of QoS 1/2 (even where this subscriber gets it at QoS 0), and so is a Subscribe that queues
+     * retained messages. Otherwise a QoS 0 delivery sent before a crash would be queued again by
+     * replay and sent twice.
+     */
+    private static boolean journaled(SessionState s, Delivery d) {
+        return s.persistent() && (d.message().retain() || d.message().qos() > 0);
     }
 
     /** On resuming a session: every unacknowledged PUBLISH (DUP=1) and PUBREL, in order [MQTT-4.4.0-1]. */

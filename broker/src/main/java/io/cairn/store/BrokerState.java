@@ -58,12 +58,15 @@ public final class BrokerState {
     /**
      * A copy for a snapshot, taken on the engine thread and serialised on another: its sessions and
      * maps are its own, the messages (immutable) are shared. It has no subscription index, which a
-     * snapshot does not need.
+     * snapshot does not need, and only the sessions that outlive their connection: the others are
+     * never journaled, so a snapshot holding them would restore half-updated sessions.
      */
     public BrokerState copyForSnapshot() {
         BrokerState c = new BrokerState(false);
         for (SessionState s : sessions.values()) {
-            c.sessions.put(s.clientId(), s.copy());
+            if (s.persistent()) {
+                c.sessions.put(s.clientId(), s.copy());
+            }
         }
         c.retained.putAll(retained);
         c.lastMessageId = lastMessageId;

@@ -87,7 +87,8 @@ class CommandReplayTest {
         sessions.forEach((id, s) -> {
             b.append("session ").append(id).append(" exp=").append(s.expiryInterval())
                     .append(" last=").append(s.lastPacketId())
-                    .append(" will=").append(s.will() == null ? "-" : s.will().topic() + "/" + s.will().qos()).append('\n');
+                    .append(" will=").append(s.will() == null ? "-" : s.will().topic() + "/" + s.will().qos())
+                    .append(" deadlines=").append(s.expiresAtMillis()).append('/').append(s.willAtMillis()).append('\n');
             new TreeMap<>(s.subscriptions()).forEach((f, o) -> b.append("  sub ").append(f).append(' ').append(o).append('\n'));
             s.queue().forEach(d -> b.append("  queued ").append(delivery(d)).append('\n'));
             s.inflight().values().forEach(f -> b.append("  inflight ").append(f.packetId).append(f.released ? " rel " : " ")
@@ -158,8 +159,11 @@ class CommandReplayTest {
                 out.add(new Command.ReleaseInbound(c, 1 + r.nextInt(5)));
             } else if (kind < 97) {
                 out.add(new Command.Dequeue(c, 1 + (msgId > 0 ? r.nextLong(msgId) : 0)));
-            } else if (kind < 99) {
+            } else if (kind < 98) {
                 out.add(new Command.SetExpiry(c, r.nextInt(100)));
+            } else if (kind < 99) {
+                out.add(new Command.Detach(c, r.nextBoolean() ? SessionState.NEVER : 1_000_000L + i,
+                        r.nextBoolean() ? 0 : 2_000_000L + i));
             } else {
                 out.add(new Command.ClearWill(c));
             }

@@ -74,6 +74,15 @@ class StartStopTest {
     }
 
     @Test
+    void aDataDirectoryThatIsAFileIsRefusedNamingThePath(@TempDir Path tmp) throws Exception {
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        assertThatThrownBy(() -> Broker.start(config(file, 0)))
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("not a directory");
+        assertThat(Files.readString(file)).isEqualTo("x");
+    }
+
+    @Test
     void v5_clientsGetDisconnect0x8BWhenTheBrokerStops(@TempDir Path dir) throws Exception {
         Broker broker = Broker.start(config(dir, 0));
         int port = broker.boundAddresses().get(0).getPort();

@@ -2,8 +2,8 @@ package io.cairn;
 
 import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
-import io.cairn.session.SessionEngine;
-import io.cairn.store.BrokerState;
+import io.cairn.engine.SessionEngine;
+import io.cairn.state.BrokerState;
 import io.cairn.store.DataDirLock;
 import io.cairn.store.JournalStore;
 import io.cairn.store.MemoryStore;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import io.cairn.routing.Topics;
+import io.cairn.topic.Topics;
 
 import java.io.IOException;
 import java.nio.file.Files;

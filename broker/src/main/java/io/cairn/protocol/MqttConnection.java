@@ -1,15 +1,15 @@
 package io.cairn.protocol;
 
 import io.cairn.config.BrokerConfig;
-import io.cairn.routing.Topics;
-import io.cairn.session.Connection;
-import io.cairn.session.InboundPublish;
-import io.cairn.session.SessionEngine;
-import io.cairn.session.SubscriptionRequest;
-import io.cairn.store.MessageProperties;
-import io.cairn.store.SessionState;
-import io.cairn.store.SubscriptionOptions;
-import io.cairn.store.Will;
+import io.cairn.topic.Topics;
+import io.cairn.engine.Connection;
+import io.cairn.engine.InboundPublish;
+import io.cairn.engine.SessionEngine;
+import io.cairn.engine.SubscriptionRequest;
+import io.cairn.state.MessageProperties;
+import io.cairn.state.SessionState;
+import io.cairn.state.SubscriptionOptions;
+import io.cairn.state.Will;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;

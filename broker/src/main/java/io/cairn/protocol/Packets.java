@@ -1,8 +1,8 @@
 package io.cairn.protocol;
 
-import io.cairn.store.Delivery;
-import io.cairn.store.Message;
-import io.cairn.store.MessageProperties;
+import io.cairn.state.Delivery;
+import io.cairn.state.Message;
+import io.cairn.state.MessageProperties;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnAckVariableHeader;

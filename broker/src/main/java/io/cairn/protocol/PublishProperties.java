@@ -1,6 +1,6 @@
 package io.cairn.protocol;
 
-import io.cairn.store.MessageProperties;
+import io.cairn.state.MessageProperties;
 import io.netty.handler.codec.mqtt.MqttProperties;
 
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package io.cairn.routing;
 
 import io.cairn.config.BrokerConfig;
-import io.cairn.store.BrokerState;
-import io.cairn.store.Command;
-import io.cairn.store.Message;
-import io.cairn.store.SessionState;
-import io.cairn.store.SubscriptionOptions;
+import io.cairn.state.BrokerState;
+import io.cairn.state.Command;
+import io.cairn.state.Message;
+import io.cairn.state.SessionState;
+import io.cairn.state.SubscriptionOptions;
 
 import java.util.ArrayList;
 import java.util.Arrays;

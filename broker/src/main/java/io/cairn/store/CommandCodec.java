@@ -1,5 +1,11 @@
 package io.cairn.store;
 
+import io.cairn.state.Command;
+import io.cairn.state.Message;
+import io.cairn.state.MessageProperties;
+import io.cairn.state.Will;
+import io.cairn.state.SubscriptionOptions;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -154,7 +160,13 @@ public final class CommandCodec {
     }
 
     static Message readMessage(Wire.Reader r) {
-        return new Message(r.i64(), r.str(), r.u8(), r.bool(), r.bytes(), null, r.i64()).withProperties(readProperties(r));
+        long id = r.i64();
+        String topic = r.str();
+        int qos = r.u8();
+        boolean retain = r.bool();
+        byte[] payload = r.bytes();
+        long expiresAt = r.i64();
+        return new Message(id, topic, qos, retain, payload, readProperties(r), expiresAt);
     }
 
     static void writeProperties(Wire.Writer w, MessageProperties p) {

@@ -1,5 +1,9 @@
 package io.cairn.store;
 
+import io.cairn.state.Command;
+import io.cairn.state.BrokerState;
+import io.cairn.state.SessionState;
+
 import io.cairn.store.journal.FileLayer;
 import io.cairn.store.journal.Journal;
 import io.cairn.store.journal.Snapshots;

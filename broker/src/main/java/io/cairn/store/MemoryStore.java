@@ -1,5 +1,8 @@
 package io.cairn.store;
 
+import io.cairn.state.Command;
+import io.cairn.state.BrokerState;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,12 @@
 package io.cairn.store;
 
+import io.cairn.state.BrokerState;
+import io.cairn.state.SessionState;
+import io.cairn.state.Message;
+import io.cairn.state.Delivery;
+import io.cairn.state.Will;
+import io.cairn.state.SubscriptionOptions;
+
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -70,7 +77,7 @@ public final class StateSnapshot {
             throw new Wire.FormatException("unknown snapshot format " + format);
         }
         BrokerState state = new BrokerState();
-        state.setLastMessageId(r.i64());
+        state.restoreLastMessageId(r.i64());
         int n = r.count(8);
         Map<Long, Message> messages = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
@@ -80,7 +87,7 @@ public final class StateSnapshot {
         int retained = r.count(8);
         for (int i = 0; i < retained; i++) {
             Message m = message(messages, r.i64());
-            state.retained().put(m.topic(), m);
+            state.restoreRetained(m);
         }
         int sessions = r.count(8);
         for (int i = 0; i < sessions; i++) {
@@ -98,29 +105,28 @@ public final class StateSnapshot {
         long willAt = r.i64();
         Will will = CommandCodec.readWill(r);
         SessionState s = state.restoreSession(clientId, expiry, will);
-        s.setDeadlines(expiresAt, willAt);
+        s.restoreDeadlines(expiresAt, willAt);
         int subs = r.count(4);
         for (int i = 0; i < subs; i++) {
             String filter = r.str();
             SubscriptionOptions o = CommandCodec.readOptions(r);
-            s.subscriptions().put(filter, o);
-            state.subscriptions().put(clientId, filter, o);
+            state.restoreSubscription(clientId, filter, o);
         }
         int queued = r.count(8);
         for (int i = 0; i < queued; i++) {
-            s.enqueue(readDelivery(r, messages));
+            s.restoreQueued(readDelivery(r, messages));
         }
         int inflight = r.count(8);
         for (int i = 0; i < inflight; i++) {
             int packetId = r.i32();
             boolean released = r.bool();
-            s.assign(packetId, readDelivery(r, messages)).released = released;
+            s.restoreInflight(packetId, readDelivery(r, messages), released);
         }
         int held = r.count(4);
         for (int i = 0; i < held; i++) {
-            s.holdInbound(r.i32());
+            s.restoreInbound(r.i32());
         }
-        s.setLastPacketId(lastPacketId);
+        s.restoreLastPacketId(lastPacketId);
     }
 
     private static Delivery readDelivery(Wire.Reader r, Map<Long, Message> messages) {

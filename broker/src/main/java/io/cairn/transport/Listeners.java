@@ -3,7 +3,7 @@ package io.cairn.transport;
 import io.cairn.config.BrokerConfig;
 import io.cairn.protocol.MqttConnection;
 import io.cairn.protocol.MqttPacketDecoder;
-import io.cairn.session.SessionEngine;
+import io.cairn.engine.SessionEngine;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -1,7 +1,7 @@
 package io.cairn.robustness;
 
-import io.cairn.store.BrokerState;
-import io.cairn.store.Command;
+import io.cairn.state.BrokerState;
+import io.cairn.state.Command;
 import io.cairn.store.MemoryStore;
 import io.cairn.store.Store;
 

@@ -1,5 +1,14 @@
 package io.cairn.store;
 
+import io.cairn.state.Command;
+import io.cairn.state.BrokerState;
+import io.cairn.state.SessionState;
+import io.cairn.state.Message;
+import io.cairn.state.MessageProperties;
+import io.cairn.state.Delivery;
+import io.cairn.state.Will;
+import io.cairn.state.SubscriptionOptions;
+
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

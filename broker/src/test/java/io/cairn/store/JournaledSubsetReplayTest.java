@@ -1,5 +1,10 @@
 package io.cairn.store;
 
+import io.cairn.state.Command;
+import io.cairn.state.BrokerState;
+import io.cairn.state.SessionState;
+import io.cairn.state.Will;
+
 import io.cairn.Broker;
 import io.cairn.config.BrokerConfig;
 import io.cairn.test.RawClient;

@@ -1,9 +1,9 @@
 package io.cairn.store.journal;
 
-import io.cairn.store.BrokerState;
-import io.cairn.store.Command;
+import io.cairn.state.BrokerState;
+import io.cairn.state.Command;
 import io.cairn.store.JournalStore;
-import io.cairn.store.SessionState;
+import io.cairn.state.SessionState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.cairn.session;
+package io.cairn.engine;
 
 import io.cairn.test.TestBroker;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;

@@ -1,4 +1,4 @@
-package io.cairn.store;
+package io.cairn.state;
 
 /**
  * What a session subscribed with: the granted maximum QoS and the MQTT 5 options. For 3.x clients

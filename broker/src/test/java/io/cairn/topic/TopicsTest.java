@@ -1,4 +1,4 @@
-package io.cairn.routing;
+package io.cairn.topic;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,19 +1,19 @@
-package io.cairn.session;
+package io.cairn.engine;
 
 import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
 import io.cairn.protocol.Packets;
 import io.cairn.protocol.ReasonCodes;
 import io.cairn.routing.Router;
-import io.cairn.routing.Topics;
-import io.cairn.store.BrokerState;
-import io.cairn.store.Command;
-import io.cairn.store.Delivery;
-import io.cairn.store.Message;
-import io.cairn.store.SessionState;
+import io.cairn.topic.Topics;
+import io.cairn.state.BrokerState;
+import io.cairn.state.Command;
+import io.cairn.state.Delivery;
+import io.cairn.state.Message;
+import io.cairn.state.SessionState;
 import io.cairn.store.Store;
-import io.cairn.store.SubscriptionOptions;
-import io.cairn.store.Will;
+import io.cairn.state.SubscriptionOptions;
+import io.cairn.state.Will;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -479,7 +479,7 @@ public final class SessionEngine implements AutoCloseable {
     }
 
     private Message newMessage(String topic, int qos, boolean retain, byte[] payload,
-                               io.cairn.store.MessageProperties props) {
+                               io.cairn.state.MessageProperties props) {
         long expiresAt = props.expiryInterval() >= 0 ? now + props.expiryInterval() * 1000L : 0;
         return new Message(state.nextMessageId(), topic, qos, retain, payload, props, expiresAt);
     }

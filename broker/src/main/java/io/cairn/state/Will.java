@@ -1,4 +1,4 @@
-package io.cairn.store;
+package io.cairn.state;
 
 /**
  * A Will Message held for a session: published when the connection ends other than by a normal

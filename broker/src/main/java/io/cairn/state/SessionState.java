@@ -1,4 +1,4 @@
-package io.cairn.store;
+package io.cairn.state;
 
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -122,19 +122,39 @@ public final class SessionState {
         return 0;
     }
 
-    Set<Integer> inboundHeldIds() {
-        return inboundQos2;
+    /** The inbound QoS 2 packet ids held until PUBREL (read-only). */
+    public Set<Integer> inboundHeldIds() {
+        return java.util.Collections.unmodifiableSet(inboundQos2);
     }
 
-    int lastPacketId() {
+    /** The packet id assigned last; the next search for a free one starts after it. */
+    public int lastPacketId() {
         return lastPacketId;
     }
 
-    // ---- mutations, called by BrokerState.apply and StateSnapshot only ----
+    // ---- restoring a snapshot (recovery only, through BrokerState.restoreSession) ----
 
-    void setLastPacketId(int id) {
+    public void restoreQueued(Delivery d) {
+        enqueue(d);
+    }
+
+    public void restoreInflight(int packetId, Delivery d, boolean released) {
+        assign(packetId, d).released = released;
+    }
+
+    public void restoreInbound(int packetId) {
+        holdInbound(packetId);
+    }
+
+    public void restoreLastPacketId(int id) {
         lastPacketId = id;
     }
+
+    public void restoreDeadlines(long expiresAtMillis, long willAtMillis) {
+        setDeadlines(expiresAtMillis, willAtMillis);
+    }
+
+    // ---- mutations, called by BrokerState.apply and StateSnapshot only ----
 
     void setExpiryInterval(long seconds) {
         this.expiryInterval = seconds;

@@ -1,4 +1,6 @@
-package io.cairn.routing;
+package io.cairn.state;
+
+import io.cairn.topic.Topics;
 
 import org.junit.jupiter.api.Test;
 

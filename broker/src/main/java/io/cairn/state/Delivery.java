@@ -1,4 +1,4 @@
-package io.cairn.store;
+package io.cairn.state;
 
 /**
  * One message on its way to one session: the shared message plus what is particular to this

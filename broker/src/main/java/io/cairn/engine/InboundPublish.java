@@ -1,6 +1,6 @@
-package io.cairn.session;
+package io.cairn.engine;
 
-import io.cairn.store.MessageProperties;
+import io.cairn.state.MessageProperties;
 
 /**
  * A PUBLISH as the protocol handler validated it: topic alias resolved, payload copied to the heap.

@@ -1,4 +1,4 @@
-package io.cairn.store;
+package io.cairn.state;
 
 /**
  * An application message as the broker accepted it. The payload is held once, however many sessions
@@ -17,9 +17,6 @@ package io.cairn.store;
 public record Message(long id, String topic, int qos, boolean retain, byte[] payload,
                       MessageProperties properties, long expiresAtMillis) {
 
-    Message withProperties(MessageProperties p) {
-        return new Message(id, topic, qos, retain, payload, p, expiresAtMillis);
-    }
 
     public boolean expired(long nowMillis) {
         return expiresAtMillis != 0 && nowMillis >= expiresAtMillis;

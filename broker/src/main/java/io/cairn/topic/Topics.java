@@ -1,4 +1,4 @@
-package io.cairn.routing;
+package io.cairn.topic;
 
 import java.nio.charset.StandardCharsets;
 

@@ -1,6 +1,5 @@
-package io.cairn.store;
+package io.cairn.state;
 
-import io.cairn.routing.SubscriptionIndex;
 
 import java.util.Collection;
 import java.util.HashMap;
@@ -47,12 +46,9 @@ public final class BrokerState {
         return retained;
     }
 
-    long lastMessageId() {
+    /** The largest message id applied so far. */
+    public long lastMessageId() {
         return lastMessageId;
-    }
-
-    void setLastMessageId(long id) {
-        lastMessageId = id;
     }
 
     /**
@@ -73,11 +69,27 @@ public final class BrokerState {
         return c;
     }
 
-    /** Adds a session as a snapshot describes it (recovery only). */
-    SessionState restoreSession(String clientId, long expiryInterval, Will will) {
+    // ---- restoring a snapshot (recovery only, before the engine starts) ----
+
+    /** Adds a session as a snapshot describes it; its contents follow through the returned session. */
+    public SessionState restoreSession(String clientId, long expiryInterval, Will will) {
         SessionState s = new SessionState(clientId, expiryInterval, will);
         sessions.put(clientId, s);
         return s;
+    }
+
+    /** Adds a subscription of a restored session, to the session and the index. */
+    public void restoreSubscription(String clientId, String filter, SubscriptionOptions options) {
+        sessions.get(clientId).subscriptions().put(filter, options);
+        subscriptions.put(clientId, filter, options);
+    }
+
+    public void restoreRetained(Message m) {
+        retained.put(m.topic(), m);
+    }
+
+    public void restoreLastMessageId(long id) {
+        lastMessageId = id;
     }
 
     /** A fresh message id, larger than every id applied so far. */

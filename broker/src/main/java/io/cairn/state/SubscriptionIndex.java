@@ -1,4 +1,4 @@
-package io.cairn.routing;
+package io.cairn.state;
 
 import java.util.ArrayList;
 import java.util.HashMap;

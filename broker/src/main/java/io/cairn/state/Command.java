@@ -1,4 +1,4 @@
-package io.cairn.store;
+package io.cairn.state;
 
 import java.util.List;
 

@@ -1,7 +1,7 @@
-package io.cairn.session;
+package io.cairn.engine;
 
-import io.cairn.store.SessionState;
-import io.cairn.store.Will;
+import io.cairn.state.SessionState;
+import io.cairn.state.Will;
 import io.netty.handler.codec.mqtt.MqttProperties;
 
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
-package io.cairn.session;
+package io.cairn.engine;
 
-import io.cairn.store.SubscriptionOptions;
+import io.cairn.state.SubscriptionOptions;
 
 /**
  * One topic filter of a SUBSCRIBE with the options the client asked for (requested QoS included).

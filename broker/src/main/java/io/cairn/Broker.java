@@ -2,7 +2,9 @@ package io.cairn;
 
 import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
+import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
+import io.cairn.routing.QueueLimits;
 import io.cairn.state.BrokerState;
 import io.cairn.store.DataDirLock;
 import io.cairn.store.JournalStore;
@@ -72,7 +74,7 @@ public final class Broker implements AutoCloseable {
                 lock = DataDirLock.acquire(config.storage().dir());
             }
             BrokerState state = store.recover();
-            engine = new SessionEngine(state, store, config.mqtt(), failStop);
+            engine = new SessionEngine(state, store, engineLimits(config.mqtt()), failStop);
             engine.start();
             listeners.open(engine);
             log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
@@ -91,6 +93,11 @@ public final class Broker implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static EngineLimits engineLimits(BrokerConfig.Mqtt m) {
+        return new EngineLimits(m.maxQos(), m.maxTopicLevels(),
+                new QueueLimits(m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
     }
 
     private static Store openStore(BrokerConfig.Storage storage) {

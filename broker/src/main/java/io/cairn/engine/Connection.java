@@ -1,35 +1,40 @@
 package io.cairn.engine;
 
+import io.cairn.state.Delivery;
 import io.cairn.state.SessionState;
 import io.cairn.state.Will;
-import io.netty.handler.codec.mqtt.MqttProperties;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The session engine's view of one accepted network connection: what the client asked for in its
- * CONNECT (already validated by the protocol handler), the limits that govern sending to it, and the
- * packets the current engine batch has for it.
+ * The engine's view of one accepted network connection: what the client asked for in its CONNECT
+ * (already validated by the protocol layer), the limits that govern sending to it, and the events
+ * the current engine batch has for it.
  *
- * <p>Threading: the final fields are set by the protocol handler before the connection is handed to
- * the engine; every other field is read and written only on the session engine thread.
+ * <p>Threading: the final fields are set by the protocol layer before the connection is handed to
+ * the engine; the others are read and written only on the engine thread, except
+ * {@link #unreleasedBatches}, which the store's thread decrements.
  */
 public final class Connection {
 
-    /** Where the engine's packets for this connection go once their batch is durable. */
+    /** Where the engine's events for this connection go once their batch is durable. */
     public interface Output {
         /**
-         * Writes the packets in order, then closes the connection if {@code close}. Called from a
-         * store thread; implementations hand the work to the connection's event loop.
+         * Sends the events in order, then closes the connection if {@code close}. Called from a
+         * store thread (or the engine's); implementations hand the work to the connection's event loop.
          */
-        void deliver(List<Object> packets, boolean close);
+        void deliver(List<Outbound> events, boolean close);
+
+        /** The encoded size of a PUBLISH of {@code d} to this client. Called on the engine thread. */
+        long publishSize(Delivery d);
     }
 
     final Output output;
     final String clientId;
-    final int version;
+    /** MQTT 5: acknowledgements carry reason codes, so a PUBLISH can be refused without closing. */
+    final boolean reasonCodes;
     final boolean cleanStart;
     final long expiryInterval;
     final Will will;
@@ -37,28 +42,25 @@ public final class Connection {
     final int sendWindow;
     /** Largest packet the client accepts (5.0 Maximum Packet Size), else Long.MAX_VALUE. */
     final long maxPacketSize;
-    /** CONNACK properties the protocol handler prepared (5.0), or NO_PROPERTIES. */
-    final MqttProperties connackProperties;
 
     SessionState session;
     boolean current;
-    final List<Object> outbox = new ArrayList<>(4);
+    final List<Outbound> outbox = new ArrayList<>(4);
     boolean closeRequested;
     boolean touched;
-    /** Engine batches with packets for this connection that the store has not released yet (any thread). */
+    /** Engine batches with events for this connection that the store has not released yet. */
     final AtomicInteger unreleasedBatches = new AtomicInteger();
 
-    public Connection(Output output, String clientId, int version, boolean cleanStart, long expiryInterval,
-                      Will will, int sendWindow, long maxPacketSize, MqttProperties connackProperties) {
+    public Connection(Output output, String clientId, boolean reasonCodes, boolean cleanStart, long expiryInterval,
+                      Will will, int sendWindow, long maxPacketSize) {
         this.output = output;
         this.clientId = clientId;
-        this.version = version;
+        this.reasonCodes = reasonCodes;
         this.cleanStart = cleanStart;
         this.expiryInterval = expiryInterval;
         this.will = will;
         this.sendWindow = sendWindow;
         this.maxPacketSize = maxPacketSize;
-        this.connackProperties = connackProperties;
     }
 
     public String clientId() {
@@ -70,12 +72,8 @@ public final class Connection {
         return expiryInterval;
     }
 
-    public int version() {
-        return version;
-    }
-
     @Override
     public String toString() {
-        return "Connection[" + clientId + ", v" + version + "]";
+        return "Connection[" + clientId + "]";
     }
 }

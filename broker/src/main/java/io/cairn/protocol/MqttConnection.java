@@ -3,6 +3,8 @@ package io.cairn.protocol;
 import io.cairn.config.BrokerConfig;
 import io.cairn.topic.Topics;
 import io.cairn.engine.Connection;
+import io.cairn.engine.Outbound;
+import io.cairn.state.Delivery;
 import io.cairn.engine.InboundPublish;
 import io.cairn.engine.SessionEngine;
 import io.cairn.engine.SubscriptionRequest;
@@ -63,6 +65,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final boolean allowAnonymous;
     private ChannelHandlerContext ctx;
     private Connection connection;
+    /** 5.0 CONNACK properties prepared with the CONNECT, sent with the engine's ConnAck. */
+    private MqttProperties connackProperties = MqttProperties.NO_PROPERTIES;
     private int version;
     private boolean closing;
     private boolean disconnected;
@@ -165,7 +169,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         switch (type) {
             case PUBLISH -> onPublish((MqttPublishMessage) m);
-            case PUBACK -> engine.puback(connection, packetId(m), reasonCode(m));
+            case PUBACK -> engine.puback(connection, packetId(m));
             case PUBREC -> engine.pubrec(connection, packetId(m), reasonCode(m));
             case PUBREL -> engine.pubrel(connection, packetId(m));
             case PUBCOMP -> engine.pubcomp(connection, packetId(m));
@@ -270,8 +274,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             ctx.pipeline().addBefore(ctx.name(), "keepalive",
                     new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         }
-        connection = new Connection(this, clientId, version, h.isCleanSession(), expiry, will,
-                sendWindow, maxPacket, connack);
+        connackProperties = connack;
+        connection = new Connection(this, clientId, v5, h.isCleanSession(), expiry, will, sendWindow, maxPacket);
         engine.connect(connection);
     }
 
@@ -472,15 +476,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
-    public void deliver(List<Object> packets, boolean close) {
+    public void deliver(List<Outbound> events, boolean close) {
         ctx.executor().execute(() -> {
             if (!ctx.channel().isActive()) {
-                releaseAll(packets);
                 return;
             }
-            for (Object p : packets) {
-                noteAcknowledged(p);
-                ctx.write(p, ctx.voidPromise());
+            for (Outbound e : events) {
+                noteAcknowledged(e);
+                Object packet = EventEncoder.encode(e, version, connackProperties);
+                if (packet != null) {
+                    ctx.write(packet, ctx.voidPromise());
+                }
             }
             ctx.flush();
             if (close) {
@@ -489,20 +495,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         });
     }
 
-    private static void releaseAll(List<Object> packets) {
-        for (Object p : packets) {
-            release(p);
-        }
+    @Override
+    public long publishSize(Delivery d) {
+        return Packets.publishSize(version, d, 0);
     }
 
     /** An inbound QoS 1/2 PUBLISH stops counting against the Receive Maximum once acknowledged. */
-    private void noteAcknowledged(Object p) {
-        if (p instanceof MqttMessage m && m.variableHeader() instanceof MqttPubReplyMessageVariableHeader h) {
-            MqttMessageType t = m.fixedHeader().messageType();
-            if (t == MqttMessageType.PUBACK || t == MqttMessageType.PUBCOMP
-                    || (t == MqttMessageType.PUBREC && (h.reasonCode() & 0xFF) >= 0x80)) {
-                inboundUnacked.remove(h.messageId());
-            }
+    private void noteAcknowledged(Outbound e) {
+        if (e instanceof Outbound.Ack a && (a.type() == Outbound.AckType.PUBACK || a.type() == Outbound.AckType.PUBCOMP
+                || (a.type() == Outbound.AckType.PUBREC && a.result() != Outbound.AckResult.SUCCESS))) {
+            inboundUnacked.remove(a.packetId());
         }
     }
 }

@@ -23,7 +23,6 @@ import io.netty.handler.codec.mqtt.MqttSubAckPayload;
 import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
 import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Builds the packets the broker sends, per protocol version, as Netty messages for Netty's
@@ -141,43 +140,51 @@ public final class Packets {
         return props;
     }
 
-    /** The exact encoded size of {@link #publish}, for the client's Maximum Packet Size [MQTT-3.1.2-24]. */
-    public static long publishSize(int version, Delivery d) {
+    /**
+     * The exact encoded size of {@link #publish} for the client's Maximum Packet Size
+     * [MQTT-3.1.2-24], computed from the same properties that {@link #publish} sends.
+     */
+    public static long publishSize(int version, Delivery d, long nowMillis) {
         Message m = d.message();
         long remaining = 2L + utf8Length(m.topic()) + (d.qos() > 0 ? 2 : 0) + m.payload().length;
         if (version >= V5) {
-            long props = propertiesLength(d);
+            long props = propertiesLength(publishProperties(d, nowMillis));
             remaining += varIntSize(props) + props;
         }
         return 1 + varIntSize(remaining) + remaining;
     }
 
-    private static long propertiesLength(Delivery d) {
-        Message m = d.message();
-        MessageProperties p = m.properties();
+    /** The encoded length of a property list (without its own length prefix). */
+    static long propertiesLength(MqttProperties props) {
         long n = 0;
-        if (p.payloadFormat() >= 0) {
-            n += 2;
-        }
-        if (m.expiresAtMillis() != 0) {
-            n += 5;
-        }
-        if (p.contentType() != null) {
-            n += 3 + utf8Length(p.contentType());
-        }
-        if (p.responseTopic() != null) {
-            n += 3 + utf8Length(p.responseTopic());
-        }
-        if (p.correlationData() != null) {
-            n += 3 + p.correlationData().length;
-        }
-        for (MessageProperties.UserProperty u : p.userProperties()) {
-            n += 5 + utf8Length(u.name()) + utf8Length(u.value());
-        }
-        for (int id : d.subscriptionIds()) {
-            n += 1 + varIntSize(id);
+        for (MqttProperties.MqttProperty<?> p : props.listAll()) {
+            if (p instanceof MqttProperties.UserProperties users) {
+                for (MqttProperties.StringPair pair : users.value()) {
+                    n += 1 + 2 + utf8Length(pair.key) + 2 + utf8Length(pair.value);
+                }
+                continue;
+            }
+            n += varIntSize(p.propertyId()) + valueLength(p);
         }
         return n;
+    }
+
+    private static long valueLength(MqttProperties.MqttProperty<?> p) {
+        if (p instanceof MqttProperties.StringProperty sp) {
+            return 2 + utf8Length(sp.value());
+        }
+        if (p instanceof MqttProperties.BinaryProperty bp) {
+            return 2 + bp.value().length;
+        }
+        MqttProperties.MqttPropertyType type = MqttProperties.MqttPropertyType.valueOf(p.propertyId());
+        return switch (type) {
+            case PAYLOAD_FORMAT_INDICATOR, REQUEST_PROBLEM_INFORMATION, REQUEST_RESPONSE_INFORMATION, MAXIMUM_QOS,
+                    RETAIN_AVAILABLE, WILDCARD_SUBSCRIPTION_AVAILABLE, SUBSCRIPTION_IDENTIFIER_AVAILABLE,
+                    SHARED_SUBSCRIPTION_AVAILABLE -> 1;
+            case SERVER_KEEP_ALIVE, RECEIVE_MAXIMUM, TOPIC_ALIAS_MAXIMUM, TOPIC_ALIAS -> 2;
+            case SUBSCRIPTION_IDENTIFIER -> varIntSize((Integer) p.value());
+            default -> 4;
+        };
     }
 
     static int varIntSize(long value) {
@@ -207,9 +214,5 @@ public final class Packets {
             }
         }
         return n;
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,6 +1,5 @@
 package io.cairn.routing;
 
-import io.cairn.config.BrokerConfig;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
 import io.cairn.state.Message;
@@ -48,7 +47,7 @@ public final class Router {
      * connection are left out unless {@code queue_qos0}; a QoS 1/2 route to a full queue is left out
      * and reported as {@code overQuota}.
      */
-    public Result route(Message m, String publisherId, Set<String> online, BrokerConfig.Mqtt limits) {
+    public Result route(Message m, String publisherId, Set<String> online, QueueLimits limits) {
         matches.clear();
         state.subscriptions().match(m.topic(), (clientId, filter, options) -> collect(clientId, options, publisherId));
         if (matches.isEmpty()) {
@@ -92,7 +91,7 @@ public final class Router {
         }
     }
 
-    private static boolean full(SessionState s, BrokerConfig.Mqtt limits) {
-        return s.queue().size() >= limits.maxQueuedMessages() || s.queuedBytes() >= limits.maxQueuedBytes();
+    private static boolean full(SessionState s, QueueLimits limits) {
+        return s.queue().size() >= limits.maxMessages() || s.queuedBytes() >= limits.maxBytes();
     }
 }

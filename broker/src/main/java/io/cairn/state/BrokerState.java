@@ -20,6 +20,7 @@ public final class BrokerState {
     private final Map<String, SessionState> sessions = new HashMap<>();
     private final SubscriptionIndex<SubscriptionOptions> subscriptions;
     private final Map<String, Message> retained = new HashMap<>();
+    private final RetainedIndex retainedIndex = new RetainedIndex();
     private long lastMessageId;
 
     public BrokerState() {
@@ -42,8 +43,14 @@ public final class BrokerState {
         return subscriptions;
     }
 
+    /** Retained messages by topic (read-only). */
     public Map<String, Message> retained() {
-        return retained;
+        return java.util.Collections.unmodifiableMap(retained);
+    }
+
+    /** Calls {@code out} with every retained message whose topic the (valid) filter matches. */
+    public void retainedMatching(String filter, java.util.function.Consumer<Message> out) {
+        retainedIndex.match(filter, out);
     }
 
     /** The largest message id applied so far. */
@@ -64,7 +71,7 @@ public final class BrokerState {
                 c.sessions.put(s.clientId(), s.copy());
             }
         }
-        c.retained.putAll(retained);
+        c.retained.putAll(retained); // the copy is only serialised: it needs no index
         c.lastMessageId = lastMessageId;
         return c;
     }
@@ -86,6 +93,7 @@ public final class BrokerState {
 
     public void restoreRetained(Message m) {
         retained.put(m.topic(), m);
+        retainedIndex.put(m);
     }
 
     public void restoreLastMessageId(long id) {
@@ -196,8 +204,10 @@ public final class BrokerState {
         if (m.retain()) {
             if (m.payload().length == 0) {
                 retained.remove(m.topic()); // [MQTT-3.3.1-10], [MQTT-3.3.1-11]
+                retainedIndex.remove(m.topic());
             } else {
                 retained.put(m.topic(), m);
+                retainedIndex.put(m);
             }
         }
         if (c.inboundPacketId() != 0) {

@@ -1,0 +1,63 @@
+package io.cairn.architecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The package structure of docs/architecture.md, enforced on the compiled classes: no cycle between
+ * packages, a state machine that depends on nothing but the JDK, an engine that speaks no Netty and
+ * reads no configuration, and leaf packages that stay leaves.
+ */
+class PackageRulesTest {
+
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.cairn");
+    }
+
+    @Test
+    void noCycleBetweenPackages() {
+        slices().matching("io.cairn.(**)").should().beFreeOfCycles().check(main);
+    }
+
+    @Test
+    void theStateMachineDependsOnNothingButTheJdk() {
+        noClasses().that().resideInAPackage("io.cairn.state..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.cairn.state..", "java..")
+                .check(main);
+    }
+
+    @Test
+    void theEngineSpeaksNoNettyAndReadsNoConfiguration() {
+        noClasses().that().resideInAnyPackage("io.cairn.engine..", "io.cairn.routing..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.netty..", "io.cairn.protocol..",
+                        "io.cairn.transport..", "io.cairn.config..")
+                .check(main);
+    }
+
+    @Test
+    void topicAndFaultAreLeaves() {
+        noClasses().that().resideInAnyPackage("io.cairn.topic..", "io.cairn.fault..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.cairn.config..", "io.cairn.state..",
+                        "io.cairn.engine..", "io.cairn.store..", "io.cairn.protocol..", "io.cairn.transport..",
+                        "io.cairn.routing..")
+                .check(main);
+    }
+
+    @Test
+    void configurationPassesValuesAndKnowsNoRuntimePackage() {
+        noClasses().that().resideInAPackage("io.cairn.config..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.cairn.engine..", "io.cairn.store..",
+                        "io.cairn.protocol..", "io.cairn.transport..", "io.cairn.state..", "io.cairn.routing..")
+                .check(main);
+    }
+}

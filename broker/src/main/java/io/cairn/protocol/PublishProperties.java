@@ -20,8 +20,8 @@ final class PublishProperties {
         if (props == null || props.isEmpty()) {
             return MessageProperties.NONE;
         }
-        int format = (int) MqttConnection.intProperty(props, MqttProperties.MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, -1);
-        long expiry = MqttConnection.intProperty(props, MqttProperties.MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
+        int format = (int) PropertyValues.unsigned(props, MqttProperties.MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, -1);
+        long expiry = PropertyValues.unsigned(props, MqttProperties.MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, -1);
         String contentType = string(props, MqttProperties.MqttPropertyType.CONTENT_TYPE);
         String responseTopic = string(props, MqttProperties.MqttPropertyType.RESPONSE_TOPIC);
         MqttProperties.MqttProperty<?> corr = props.getProperty(MqttProperties.MqttPropertyType.CORRELATION_DATA.value());

@@ -3,6 +3,7 @@ package io.cairn.transport;
 import io.cairn.config.BrokerConfig;
 import io.cairn.protocol.MqttConnection;
 import io.cairn.protocol.MqttPacketDecoder;
+import io.cairn.security.Authenticator;
 import io.cairn.engine.SessionEngine;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -72,7 +73,7 @@ public final class Listeners implements AutoCloseable {
     public List<InetSocketAddress> bind(BrokerConfig config) throws IOException {
         List<InetSocketAddress> addresses = new ArrayList<>();
         BrokerConfig.Mqtt limits = config.mqtt();
-        boolean allowAnonymous = config.auth().allowAnonymous();
+        Authenticator authenticator = Authenticator.withoutCredentials(config.auth().allowAnonymous());
         for (BrokerConfig.Listener l : config.listeners()) {
             if (!l.type().equals("tcp") && !l.type().equals("ws")) {
                 throw new IOException("listener type '" + l.type() + "' is not supported yet");
@@ -93,7 +94,7 @@ public final class Listeners implements AutoCloseable {
                             }
                             p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize()));
                             p.addLast("encoder", MqttEncoder.INSTANCE);
-                            p.addLast("mqtt", new MqttConnection(engine, limits, allowAnonymous));
+                            p.addLast("mqtt", new MqttConnection(engine, limits, authenticator));
                         }
                     });
             Channel ch = bindOne(b, l);

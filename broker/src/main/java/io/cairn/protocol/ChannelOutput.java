@@ -1,0 +1,59 @@
+package io.cairn.protocol;
+
+import io.cairn.engine.Connection;
+import io.cairn.engine.Outbound;
+import io.cairn.state.Delivery;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.mqtt.MqttProperties;
+
+import java.util.List;
+
+/**
+ * Where the engine's events for one connection go: encoded for the client's version, written and
+ * flushed on the connection's event loop once the batch that produced them is durable.
+ *
+ * <p>Threading: {@link #deliver} may be called from any thread (the store's, or the engine's) and
+ * hands its work to the event loop; {@link #publishSize} is a pure function.
+ */
+final class ChannelOutput implements Connection.Output {
+
+    private final ChannelHandlerContext ctx;
+    private final int version;
+    private final MqttProperties connackProperties;
+    private final InboundQuota quota;
+    private final Runnable close;
+
+    ChannelOutput(ChannelHandlerContext ctx, int version, MqttProperties connackProperties, InboundQuota quota,
+                  Runnable close) {
+        this.ctx = ctx;
+        this.version = version;
+        this.connackProperties = connackProperties;
+        this.quota = quota;
+        this.close = close;
+    }
+
+    @Override
+    public void deliver(List<Outbound> events, boolean closeAfter) {
+        ctx.executor().execute(() -> {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            for (Outbound e : events) {
+                quota.sent(e);
+                Object packet = EventEncoder.encode(e, version, connackProperties);
+                if (packet != null) {
+                    ctx.write(packet, ctx.voidPromise());
+                }
+            }
+            ctx.flush();
+            if (closeAfter) {
+                close.run();
+            }
+        });
+    }
+
+    @Override
+    public long publishSize(Delivery d) {
+        return Packets.publishSize(version, d, 0);
+    }
+}

@@ -1,0 +1,166 @@
+package io.cairn.protocol;
+
+import io.cairn.config.BrokerConfig;
+import io.cairn.security.Authenticator;
+import io.cairn.state.SessionState;
+import io.cairn.state.Will;
+import io.cairn.topic.Topics;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+
+import java.util.UUID;
+
+/**
+ * The rules of CONNECT that need no session state: client identifier, authentication, the Will,
+ * session expiry, keep alive and the 5.0 limits both sides announce. The result is either a refusal
+ * (with the CONNACK code of the client's version) or everything the engine and the CONNACK need.
+ *
+ * <p>Threading: stateless apart from its immutable settings; safe from any event loop.
+ */
+final class ConnectHandler {
+
+    /** What a CONNECT leads to. */
+    sealed interface Result permits Accepted, Refused {}
+
+    /** A refused CONNECT: CONNACK {@code code} (none when -1), then close. */
+    record Refused(int code, String why) implements Result {}
+
+    /** An accepted CONNECT, as the engine and the CONNACK need it. */
+    record Accepted(String clientId, int version, boolean cleanStart, long expiry, Will will, int keepAliveSeconds,
+                    int sendWindow, long maxPacketSize, MqttProperties connackProperties) implements Result {}
+
+    private final BrokerConfig.Mqtt limits;
+    private final Authenticator authenticator;
+
+    ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator) {
+        this.limits = limits;
+        this.authenticator = authenticator;
+    }
+
+    Result handle(MqttConnectMessage m) {
+        MqttConnectVariableHeader h = m.variableHeader();
+        MqttConnectPayload p = m.payload();
+        int version = h.version();
+        boolean v5 = version >= Packets.V5;
+        MqttProperties connack = v5 ? new MqttProperties() : MqttProperties.NO_PROPERTIES;
+        String clientId = p.clientIdentifier() == null ? "" : p.clientIdentifier();
+        if (clientId.isEmpty()) {
+            if (version == Packets.V31 || (version == Packets.V311 && !h.isCleanSession())) {
+                return new Refused(ReasonCodes.V3_IDENTIFIER_REJECTED, "empty client id"); // [MQTT-3.1.3-8]
+            }
+            // [MQTT-3.1.3-6]: a unique id, returned to 5.0 clients [MQTT-3.1.3-7]
+            clientId = "cairn-" + UUID.randomUUID();
+            if (v5) {
+                connack.add(new MqttProperties.StringProperty(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER.value(), clientId));
+            }
+        } else if (version == Packets.V31 && clientId.length() > 23) {
+            return new Refused(ReasonCodes.V3_IDENTIFIER_REJECTED, "3.1 client id longer than 23 characters");
+        }
+        Refused refused = authenticate(h, p, clientId, v5);
+        if (refused == null) {
+            refused = checkWill(h, p, v5);
+        }
+        if (refused != null) {
+            return refused;
+        }
+        return accept(h, p, clientId, connack);
+    }
+
+    private Refused authenticate(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, boolean v5) {
+        if (v5 && h.properties().getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
+            // enhanced authentication is not offered [MQTT-4.12.0-1]
+            return new Refused(ReasonCodes.BAD_AUTHENTICATION_METHOD, "unsupported authentication method");
+        }
+        String user = h.hasUserName() ? p.userName() : null;
+        byte[] password = h.hasPassword() ? p.passwordInBytes() : null;
+        return switch (authenticator.authenticate(clientId, user, password)) {
+            case ADMIT -> null;
+            case BAD_CREDENTIALS -> new Refused(v5 ? ReasonCodes.BAD_USER_NAME_OR_PASSWORD
+                    : ReasonCodes.V3_BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+            case NOT_AUTHORIZED -> new Refused(v5 ? ReasonCodes.NOT_AUTHORIZED : ReasonCodes.V3_NOT_AUTHORIZED,
+                    "not authorized");
+        };
+    }
+
+    private Refused checkWill(MqttConnectVariableHeader h, MqttConnectPayload p, boolean v5) {
+        if (!h.isWillFlag()) {
+            return null;
+        }
+        if (!Topics.isValidName(p.willTopic()) || Topics.tooDeep(p.willTopic(), limits.maxTopicLevels())) {
+            return new Refused(v5 ? ReasonCodes.TOPIC_NAME_INVALID : -1, "invalid will topic");
+        }
+        if (h.willQos() > limits.maxQos()) {
+            return new Refused(v5 ? ReasonCodes.QOS_NOT_SUPPORTED : -1, "will QoS above maximum"); // [MQTT-3.2.2-12]
+        }
+        if (h.isWillRetain() && !limits.retainAvailable()) {
+            return new Refused(v5 ? ReasonCodes.RETAIN_NOT_SUPPORTED : -1, "will retain unsupported"); // [MQTT-3.2.2-13]
+        }
+        return null;
+    }
+
+    private Accepted accept(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, MqttProperties connack) {
+        int version = h.version();
+        boolean v5 = version >= Packets.V5;
+        long expiry = h.isCleanSession() ? 0 : SessionState.NEVER_EXPIRES;
+        int sendWindow = limits.maxInflight();
+        long maxPacket = Long.MAX_VALUE;
+        if (v5) {
+            long asked = PropertyValues.unsigned(h.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
+            expiry = Math.min(asked, limits.sessionExpiryMax());
+            if (expiry != asked) {
+                connack.add(new MqttProperties.IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
+            }
+            sendWindow = (int) PropertyValues.unsigned(h.properties(), MqttPropertyType.RECEIVE_MAXIMUM, 65535);
+            maxPacket = PropertyValues.unsigned(h.properties(), MqttPropertyType.MAXIMUM_PACKET_SIZE, Long.MAX_VALUE);
+        }
+        int keepAlive = keepAlive(h.keepAliveTimeSeconds(), v5, connack);
+        if (v5) {
+            advertiseLimits(connack);
+        }
+        return new Accepted(clientId, version, h.isCleanSession(), expiry, will(h, p, v5), keepAlive, sendWindow,
+                maxPacket, connack);
+    }
+
+    private static Will will(MqttConnectVariableHeader h, MqttConnectPayload p, boolean v5) {
+        if (!h.isWillFlag()) {
+            return null;
+        }
+        MqttProperties wp = v5 ? p.willProperties() : MqttProperties.NO_PROPERTIES;
+        return new Will(p.willTopic(), h.willQos(), h.isWillRetain(), p.willMessageInBytes(),
+                PublishProperties.from(wp), PropertyValues.unsigned(wp, MqttPropertyType.WILL_DELAY_INTERVAL, 0));
+    }
+
+    /** The keep alive to enforce; 5.0 clients are told when it differs (Server Keep Alive). */
+    private int keepAlive(int asked, boolean v5, MqttProperties connack) {
+        int max = limits.maxKeepalive();
+        int effective = asked == 0 ? 0 : Math.min(asked, max);
+        if (v5 && asked == 0 && max < 65535) {
+            effective = max;
+        }
+        if (v5 && effective != asked) {
+            connack.add(new MqttProperties.IntegerProperty(MqttPropertyType.SERVER_KEEP_ALIVE.value(), effective));
+        }
+        return effective;
+    }
+
+    private void advertiseLimits(MqttProperties connack) {
+        add(connack, MqttPropertyType.RECEIVE_MAXIMUM, limits.receiveMaximum());
+        add(connack, MqttPropertyType.MAXIMUM_PACKET_SIZE, limits.maxPacketSize());
+        add(connack, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, limits.topicAliasMaximum());
+        if (limits.maxQos() < 2) {
+            add(connack, MqttPropertyType.MAXIMUM_QOS, limits.maxQos());
+        }
+        if (!limits.retainAvailable()) {
+            add(connack, MqttPropertyType.RETAIN_AVAILABLE, 0);
+        }
+        // shared subscriptions arrive with the MQTT 5 completeness work
+        add(connack, MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 0);
+    }
+
+    private static void add(MqttProperties props, MqttPropertyType type, int value) {
+        props.add(new MqttProperties.IntegerProperty(type.value(), value));
+    }
+}

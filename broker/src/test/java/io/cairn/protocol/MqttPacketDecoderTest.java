@@ -1,5 +1,6 @@
 package io.cairn.protocol;
 
+import io.cairn.protocol.PropertyDecoder.Where;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import static io.cairn.test.RawClient.*;
@@ -214,6 +217,287 @@ class MqttPacketDecoderTest {
     private static final String DECODED_V5_AUTH = """
             MqttConnectMessage{CONNECT dup=false qos=AT_MOST_ONCE retain=false rl=0 | MqttConnectVariableHeader MQTT 5 user=false password=false willRetain=false willQos=0 will=false clean=false keepAlive=0 [0x15=SCRAM,0x16=[7, 8]] | client= willProps=NO_PROPERTIES willTopic=null will=null user=null password=null}
             """;
+
+    // ---------------------------------------------------------------- 5.0 properties, one row of the table at a time
+
+    /** A property a client may send: a valid value and what it decodes to; a value out of range, if any, and its code. */
+    private record Case(MqttPropertyType type, byte[] valid, Object decoded, byte[] outOfRange, int code) {
+        Case(MqttPropertyType type, byte[] valid, Object decoded) {
+            this(type, valid, decoded, null, 0);
+        }
+    }
+
+    private static final List<Case> CLIENT_PROPERTIES = List.of(
+            new Case(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(1), 1, bytes(2), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.REQUEST_PROBLEM_INFORMATION, bytes(0), 0, bytes(2), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.REQUEST_RESPONSE_INFORMATION, bytes(1), 1, bytes(0xFF), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.RECEIVE_MAXIMUM, u16(65535), 65535, u16(0), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.MAXIMUM_PACKET_SIZE, u32(0xFFFFFFFF), -1, u32(0), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, varInt(268_435_455), 268_435_455, bytes(0), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, u32(100), 100),
+            new Case(MqttPropertyType.CONTENT_TYPE, str("text/plain"), "text/plain"),
+            new Case(MqttPropertyType.RESPONSE_TOPIC, str("r/t"), "r/t"),
+            new Case(MqttPropertyType.CORRELATION_DATA, bin(bytes(1, 2, 3)), "[1, 2, 3]"),
+            new Case(MqttPropertyType.WILL_DELAY_INTERVAL, u32(7), 7),
+            new Case(MqttPropertyType.SESSION_EXPIRY_INTERVAL, u32(3600), 3600),
+            new Case(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, u16(10), 10),
+            new Case(MqttPropertyType.TOPIC_ALIAS, u16(1), 1),
+            new Case(MqttPropertyType.AUTHENTICATION_METHOD, str("m"), "m"),
+            new Case(MqttPropertyType.AUTHENTICATION_DATA, bin(bytes(5)), "[5]"),
+            new Case(MqttPropertyType.SERVER_REFERENCE, str("other"), "other"),
+            new Case(MqttPropertyType.REASON_STRING, str("why"), "why"),
+            new Case(MqttPropertyType.USER_PROPERTY, pair("k", "v"), "k:v"));
+
+    /** Properties only a server sends: a well-formed value for each. */
+    private static final List<Case> SERVER_PROPERTIES = List.of(
+            new Case(MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER, str("x"), null),
+            new Case(MqttPropertyType.SERVER_KEEP_ALIVE, u16(1), null),
+            new Case(MqttPropertyType.RESPONSE_INFORMATION, str("x"), null),
+            new Case(MqttPropertyType.MAXIMUM_QOS, bytes(1), null),
+            new Case(MqttPropertyType.RETAIN_AVAILABLE, bytes(1), null),
+            new Case(MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE, bytes(1), null),
+            new Case(MqttPropertyType.SUBSCRIPTION_IDENTIFIER_AVAILABLE, bytes(1), null),
+            new Case(MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, bytes(1), null));
+
+    /** The packets (after a 5.0 CONNECT unless it is the CONNECT) that carry {@code properties} in {@code where}. */
+    private static byte[][] carrying(Where where, byte[] properties) {
+        byte[] p = props(properties);
+        return switch (where) {
+            case CONNECT -> new byte[][] {packet(0x10, concat(str("MQTT"), bytes(5, 0x02), u16(30), p, str("c")))};
+            case WILL -> new byte[][] {packet(0x10, concat(str("MQTT"), bytes(5, 0x06), u16(30), props(), str("c"),
+                    p, str("w"), bin(new byte[0])))};
+            case PUBLISH -> after(packet(0x32, concat(str("t"), u16(1), p, bytes(0x61))));
+            case PUBACK -> after(packet(0x40, concat(u16(1), bytes(0), p)));
+            case PUBREC -> after(packet(0x50, concat(u16(1), bytes(0), p)));
+            case PUBREL -> after(packet(0x62, concat(u16(1), bytes(0), p)));
+            case PUBCOMP -> after(packet(0x70, concat(u16(1), bytes(0), p)));
+            case SUBSCRIBE -> after(packet(0x82, concat(u16(1), p, str("t"), bytes(0))));
+            case UNSUBSCRIBE -> after(packet(0xA2, concat(u16(1), p, str("t"))));
+            case DISCONNECT -> after(packet(0xE0, concat(bytes(0), p)));
+            case AUTH -> after(packet(0xF0, concat(bytes(0x18), p)));
+        };
+    }
+
+    private static byte[][] after(byte[] packet) {
+        return new byte[][] {CONNECT5, packet};
+    }
+
+    /** A fresh decoder's last output for {@code properties} in {@code where}. */
+    private static Object decodeIn(Where where, byte[] properties) {
+        EmbeddedChannel ch = new EmbeddedChannel(new MqttPacketDecoder(MAX));
+        try {
+            Object last = null;
+            for (byte[] w : carrying(where, properties)) {
+                ch.writeInbound(Unpooled.wrappedBuffer(w));
+                Object m;
+                while ((m = ch.readInbound()) != null) {
+                    ReferenceCountUtil.release(last);
+                    last = m;
+                }
+            }
+            return last;
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    /** The properties decoded in {@code where}; fails if the packet was refused. */
+    private static MqttProperties decodedProperties(Where where, byte[] properties) {
+        Object o = decodeIn(where, properties);
+        assertThat(o).as("%s in %s", describe(o), where).isInstanceOf(MqttMessage.class);
+        ReferenceCountUtil.release(o);
+        MqttMessage m = (MqttMessage) o;
+        return switch (where) {
+            case CONNECT -> ((MqttConnectVariableHeader) m.variableHeader()).properties();
+            case WILL -> ((MqttConnectPayload) m.payload()).willProperties();
+            case PUBLISH -> ((MqttPublishVariableHeader) m.variableHeader()).properties();
+            case PUBACK, PUBREC, PUBREL, PUBCOMP -> ((MqttPubReplyMessageVariableHeader) m.variableHeader()).properties();
+            case SUBSCRIBE, UNSUBSCRIBE -> ((MqttMessageIdAndPropertiesVariableHeader) m.variableHeader()).properties();
+            case DISCONNECT, AUTH -> ((MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader()).properties();
+        };
+    }
+
+    /** The reason code the decoder refuses {@code properties} in {@code where} with; fails if it accepted them. */
+    private static int refusal(Where where, byte[] properties) {
+        Object o = decodeIn(where, properties);
+        ReferenceCountUtil.release(o);
+        assertThat(o).as("%s in %s", describe(o), where).isInstanceOf(MalformedPacket.class);
+        return ((MalformedPacket) o).reasonCode();
+    }
+
+    /** Authentication Data needs its Method in a CONNECT (§3.1.2.11.10); everything else stands alone. */
+    private static byte[] with(Case c, Where where, byte[]... values) {
+        byte[][] all = new byte[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            all[i] = prop(c.type(), values[i]);
+        }
+        byte[] method = c.type() == MqttPropertyType.AUTHENTICATION_DATA && where == Where.CONNECT
+                ? prop(MqttPropertyType.AUTHENTICATION_METHOD, str("m")) : new byte[0];
+        return concat(method, concat(all));
+    }
+
+    private static Set<Where> allowed(Case c) {
+        return PropertyDecoder.rule(c.type()).allowedIn();
+    }
+
+    @Test
+    void v5_S2_2_2_2_theTableHasARowForEveryPropertyAndTheTestsCoverEach() {
+        Set<MqttPropertyType> tested = EnumSet.noneOf(MqttPropertyType.class);
+        CLIENT_PROPERTIES.forEach(c -> tested.add(c.type()));
+        SERVER_PROPERTIES.forEach(c -> tested.add(c.type()));
+        assertThat(tested).containsExactlyInAnyOrder(MqttPropertyType.values());
+        for (MqttPropertyType t : MqttPropertyType.values()) {
+            assertThat(PropertyDecoder.rule(t)).as("row of %s", t).isNotNull();
+        }
+    }
+
+    @Test
+    void v5_S2_2_2_2_everyPropertyDecodesInEveryPacketThatMayCarryIt() {
+        for (Case c : CLIENT_PROPERTIES) {
+            assertThat(allowed(c)).as("%s allowed somewhere", c.type()).isNotEmpty();
+            for (Where where : allowed(c)) {
+                MqttProperties got = decodedProperties(where, with(c, where, c.valid()));
+                MqttProperties.MqttProperty<?> p = got.getProperty(c.type().value());
+                assertThat(p).as("%s in %s", c.type(), where).isNotNull();
+                assertThat(property(p)).as("%s in %s", c.type(), where)
+                        .isEqualTo(hex(c.type().value()) + "=" + c.decoded());
+            }
+        }
+    }
+
+    @Test
+    void v5_S2_2_2_2_aPropertyInAPacketThatMayNotCarryItIsMalformed() {
+        for (Case c : CLIENT_PROPERTIES) {
+            for (Where where : EnumSet.complementOf(EnumSet.copyOf(allowed(c)))) {
+                assertThat(refusal(where, with(c, where, c.valid()))).as("%s in %s", c.type(), where)
+                        .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+            }
+        }
+    }
+
+    @Test
+    void v5_S2_2_2_2_aPropertyOnlyServersSendIsMalformedInEveryClientPacket() {
+        for (Case c : SERVER_PROPERTIES) {
+            assertThat(allowed(c)).as("%s", c.type()).isEmpty();
+            for (Where where : Where.values()) {
+                assertThat(refusal(where, with(c, where, c.valid()))).as("%s in %s", c.type(), where)
+                        .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+            }
+        }
+    }
+
+    @Test
+    void v5_S2_2_2_2_anUnknownPropertyIdentifierIsMalformed() {
+        for (byte[] id : List.of(bytes(0x00), bytes(0x04), bytes(0x2B), bytes(0x7F), varInt(0x80 + 0x01), varInt(0x4000))) {
+            for (Where where : Where.values()) {
+                assertThat(refusal(where, concat(id, bytes(0)))).as("identifier %s in %s", Arrays.toString(id), where)
+                        .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+            }
+        }
+    }
+
+    @Test
+    void v5_S2_2_2_2_aPropertyMoreThanOnceIsAProtocolErrorExceptUserPropertyAndSubscriptionIdentifierInPublish() {
+        for (Case c : CLIENT_PROPERTIES) {
+            for (Where where : allowed(c)) {
+                byte[] twice = with(c, where, c.valid(), c.valid());
+                if (PropertyDecoder.rule(c.type()).repeatsIn().contains(where)) {
+                    assertThat(decodedProperties(where, twice).getProperties(c.type().value())).as("%s in %s", c.type(), where)
+                            .hasSize(2);
+                } else {
+                    assertThat(refusal(where, twice)).as("%s twice in %s", c.type(), where).isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+                }
+            }
+        }
+        assertThat(PropertyDecoder.rule(MqttPropertyType.USER_PROPERTY).repeatsIn()).containsExactlyInAnyOrder(Where.values());
+        assertThat(PropertyDecoder.rule(MqttPropertyType.SUBSCRIPTION_IDENTIFIER).repeatsIn()).containsExactly(Where.PUBLISH);
+    }
+
+    @Test
+    void v5_S2_2_2_2_aValueOutOfItsRangeIsRefusedWithTheCodeOfItsRow() {
+        for (Case c : CLIENT_PROPERTIES) {
+            if (c.outOfRange() == null) {
+                assertThat(PropertyDecoder.rule(c.type()).min()).as("%s has no lower bound", c.type()).isZero();
+                continue;
+            }
+            for (Where where : allowed(c)) {
+                assertThat(refusal(where, with(c, where, c.outOfRange()))).as("%s out of range in %s", c.type(), where)
+                        .isEqualTo(c.code());
+            }
+        }
+    }
+
+    @Test
+    void v5_S3_1_2_11_7_requestProblemInformationOtherThan0Or1IsAProtocolError() {
+        assertThat(decodedProperties(Where.CONNECT, prop(MqttPropertyType.REQUEST_PROBLEM_INFORMATION, bytes(1)))
+                .getProperty(MqttPropertyType.REQUEST_PROBLEM_INFORMATION.value()).value()).isEqualTo(1);
+        assertThat(refusal(Where.CONNECT, prop(MqttPropertyType.REQUEST_PROBLEM_INFORMATION, bytes(2))))
+                .isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void v5_S3_1_2_11_6_requestResponseInformationOtherThan0Or1IsAProtocolError() {
+        assertThat(decodedProperties(Where.CONNECT, prop(MqttPropertyType.REQUEST_RESPONSE_INFORMATION, bytes(0)))
+                .getProperty(MqttPropertyType.REQUEST_RESPONSE_INFORMATION.value()).value()).isEqualTo(0);
+        assertThat(refusal(Where.CONNECT, prop(MqttPropertyType.REQUEST_RESPONSE_INFORMATION, bytes(2))))
+                .isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+    }
+
+    @Test
+    void v5_S3_1_2_11_3_receiveMaximum0IsAProtocolErrorAnd1IsAccepted() {
+        assertThat(refusal(Where.CONNECT, prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(0)))).isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+        assertThat(decodedProperties(Where.CONNECT, prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)))
+                .getProperty(MqttPropertyType.RECEIVE_MAXIMUM.value()).value()).isEqualTo(1);
+    }
+
+    @Test
+    void v5_S3_1_2_11_4_maximumPacketSize0IsAProtocolErrorAnd1IsAccepted() {
+        assertThat(refusal(Where.CONNECT, prop(MqttPropertyType.MAXIMUM_PACKET_SIZE, u32(0)))).isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+        assertThat(decodedProperties(Where.CONNECT, prop(MqttPropertyType.MAXIMUM_PACKET_SIZE, u32(1)))
+                .getProperty(MqttPropertyType.MAXIMUM_PACKET_SIZE.value()).value()).isEqualTo(1);
+    }
+
+    @Test
+    void v5_S3_8_2_1_2_subscriptionIdentifier0OrTwiceInSubscribeIsAProtocolError() {
+        byte[] zero = prop(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, varInt(0));
+        byte[] one = prop(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, varInt(1));
+        assertThat(refusal(Where.SUBSCRIBE, zero)).isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+        assertThat(refusal(Where.SUBSCRIBE, concat(one, one))).isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+        assertThat(decodedProperties(Where.SUBSCRIBE, one).getProperty(MqttPropertyType.SUBSCRIPTION_IDENTIFIER.value()).value())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void v5_MQTT_1_5_5_1_aSubscriptionIdentifierNotMinimallyEncodedIsMalformed() {
+        assertThat(refusal(Where.SUBSCRIBE, prop(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, bytes(0x81, 0x00))))
+                .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+        assertThat(refusal(Where.SUBSCRIBE, concat(bytes(0x8B, 0x00), varInt(1)))).as("identifier 0x0B in two bytes")
+                .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+    }
+
+    @Test
+    void v5_MQTT_1_5_7_1_aUserPropertyWithIllFormedUtf8IsMalformed() {
+        assertThat(refusal(Where.PUBLISH, prop(MqttPropertyType.USER_PROPERTY, concat(str("k"), bin(bytes(0xC0, 0x80))))))
+                .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+        assertThat(refusal(Where.PUBLISH, prop(MqttPropertyType.USER_PROPERTY, concat(bin(bytes(0)), str("v")))))
+                .isEqualTo(ReasonCodes.MALFORMED_PACKET);
+    }
+
+    @Test
+    void v5_S2_2_2_2_aPropertyValueRunningPastThePropertyLengthIsMalformed() {
+        for (Case c : CLIENT_PROPERTIES) {
+            Where where = allowed(c).iterator().next();
+            byte[] whole = with(c, where, c.valid());
+            byte[] cut = Arrays.copyOf(whole, whole.length - 1);
+            assertThat(refusal(where, cut)).as("%s cut short in %s", c.type(), where).isEqualTo(ReasonCodes.MALFORMED_PACKET);
+        }
+    }
+
+    @Test
+    void v5_S3_1_2_11_10_authenticationDataWithoutAuthenticationMethodIsAProtocolError() {
+        assertThat(refusal(Where.CONNECT, prop(MqttPropertyType.AUTHENTICATION_DATA, bin(bytes(1)))))
+                .isEqualTo(ReasonCodes.PROTOCOL_ERROR);
+    }
 
     // ---------------------------------------------------------------- helpers
 

@@ -226,7 +226,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
 
     private Object pubReply(MqttMessageType type, int flags, int expectedFlags, ByteBuf b) {
         requireFlags(flags, expectedFlags, type.name()); // [MQTT-3.6.1-1] for PUBREL
-        int packetId = b.readUnsignedShort();
+        int packetId = packetId(b, type.name()); // echoes a PUBLISH's, never 0 [MQTT-2.3.1-6], 5.0 [MQTT-2.2.1-5]
         int reason = 0;
         MqttProperties props = MqttProperties.NO_PROPERTIES;
         if (version >= 5 && b.isReadable()) {
@@ -352,6 +352,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /** A Packet Identifier; 0 is not one (a field out of its range, so Malformed Packet) [MQTT-2.3.1-1]. */
     private static int packetId(ByteBuf b, String what) {
         int id = b.readUnsignedShort();
         if (id == 0) {

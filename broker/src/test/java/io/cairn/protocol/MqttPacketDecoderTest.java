@@ -499,6 +499,36 @@ class MqttPacketDecoderTest {
                 .isEqualTo(ReasonCodes.PROTOCOL_ERROR);
     }
 
+    // ---------------------------------------------------------------- review findings
+
+    private static final int[] PUBLISH_ACKS = {0x40, 0x50, 0x62, 0x70}; // PUBACK, PUBREC, PUBREL, PUBCOMP
+
+    private void acksWithPacketId0AreMalformed(byte[] connect, byte[] tail) {
+        for (int header : PUBLISH_ACKS) {
+            channel.finishAndReleaseAll();
+            channel = new EmbeddedChannel(new MqttPacketDecoder(MAX));
+            assertThat(feed(connect)).hasSize(1);
+            assertThat(last(packet(header, concat(u16(0), tail)))).as("header %x", header)
+                    .isEqualTo(malformed(ReasonCodes.MALFORMED_PACKET));
+        }
+    }
+
+    @Test
+    void v31_S2_3_1_pubackPubrecPubrelPubcompWithPacketId0AreMalformed() {
+        acksWithPacketId0AreMalformed(connect31("c", true, 30), new byte[0]);
+    }
+
+    @Test
+    void v311_MQTT_2_3_1_6_pubackPubrecPubrelPubcompWithPacketId0AreMalformed() {
+        acksWithPacketId0AreMalformed(connect311("c", true, 30), new byte[0]);
+    }
+
+    @Test
+    void v5_MQTT_2_2_1_5_pubackPubrecPubrelPubcompWithPacketId0AreMalformed() {
+        acksWithPacketId0AreMalformed(CONNECT5, new byte[0]);
+        acksWithPacketId0AreMalformed(CONNECT5, concat(bytes(0), props()));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Feeds each array as one write and returns everything the decoder emitted, described. */

@@ -60,21 +60,43 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
+        boolean inConnect = version == 0; // the first packet is the CONNECT, also once connect() has set the version
+        try {
+            int header = in.isReadable() ? in.getUnsignedByte(in.readerIndex()) : 0;
+            ByteBuf body = frame(in);
+            if (body == null) {
+                return;
+            }
+            Object packet = parse(ctx, header, body);
+            if (body.isReadable()) {
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");
+            }
+            out.add(packet);
+        } catch (Malformed m) {
+            fail(in, out, m.code, m.getMessage(), inConnect);
+        } catch (IndexOutOfBoundsException e) {
+            fail(in, out, ReasonCodes.MALFORMED_PACKET, "a field runs past the end of the packet", inConnect);
+        }
+    }
+
+    /**
+     * The body of the next packet with its fixed header consumed, or null (nothing consumed) while it
+     * is incomplete. A packet above the maximum is refused from its header, never buffered.
+     */
+    private ByteBuf frame(ByteBuf in) {
         int start = in.readerIndex();
         if (in.readableBytes() < 2) {
-            return;
+            return null;
         }
-        int header = in.getUnsignedByte(start);
         long remaining = 0;
         int multiplier = 1;
         int i = 1;
         while (true) {
             if (i > 4) {
-                fail(in, out, ReasonCodes.MALFORMED_PACKET, "remaining length longer than 4 bytes");
-                return;
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, "remaining length longer than 4 bytes");
             }
             if (start + i >= in.writerIndex()) {
-                return; // length not complete yet
+                return null; // length not complete yet
             }
             int digit = in.getUnsignedByte(start + i);
             remaining += (long) (digit & 0x7F) * multiplier;
@@ -82,39 +104,27 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             i++;
             if ((digit & 0x80) == 0) {
                 if (version >= 5 && i > 2 && digit == 0) {
-                    fail(in, out, ReasonCodes.MALFORMED_PACKET, "remaining length not minimally encoded"); // [MQTT-1.5.5-1]
-                    return;
+                    throw new Malformed(ReasonCodes.MALFORMED_PACKET, "remaining length not minimally encoded"); // [MQTT-1.5.5-1]
                 }
                 break;
             }
         }
         if (remaining + i > maxPacketSize) {
-            // never buffered; 5.0 [MQTT-3.2.2-15] 0x95
-            fail(in, out, ReasonCodes.PACKET_TOO_LARGE, "packet of " + (remaining + i) + " bytes exceeds " + maxPacketSize);
-            return;
+            // 5.0 [MQTT-3.2.2-15] 0x95
+            throw new Malformed(ReasonCodes.PACKET_TOO_LARGE, "packet of " + (remaining + i) + " bytes exceeds " + maxPacketSize);
         }
         if (in.readableBytes() < i + remaining) {
-            return;
+            return null;
         }
         in.skipBytes(i);
-        ByteBuf body = in.readSlice((int) remaining);
-        try {
-            Object packet = parse(ctx, header, body);
-            if (body.isReadable()) {
-                throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");
-            }
-            out.add(packet);
-        } catch (Malformed m) {
-            fail(in, out, m.code, m.getMessage());
-        } catch (IndexOutOfBoundsException e) {
-            fail(in, out, ReasonCodes.MALFORMED_PACKET, "a field runs past the end of the packet");
-        }
+        return in.readSlice((int) remaining);
     }
 
-    private void fail(ByteBuf in, List<Object> out, int code, String reason) {
+    /** Emits the refusal and discards all input from here on; {@code inConnect}: the packet was the CONNECT. */
+    private void fail(ByteBuf in, List<Object> out, int code, String reason, boolean inConnect) {
         failed = true;
         in.skipBytes(in.readableBytes());
-        out.add(new MalformedPacket(code, reason, version == 0));
+        out.add(new MalformedPacket(code, reason, inConnect));
     }
 
     private Object parse(ChannelHandlerContext ctx, int header, ByteBuf b) {

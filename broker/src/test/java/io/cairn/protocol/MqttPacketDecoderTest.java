@@ -529,6 +529,68 @@ class MqttPacketDecoderTest {
         acksWithPacketId0AreMalformed(CONNECT5, concat(bytes(0), props()));
     }
 
+    @Test
+    void v5_MQTT_4_13_1_1_anErrorFoundInsideTheConnectIsReportedAsInConnect() {
+        byte[] twice = concat(prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)), prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)));
+        assertThat(last(connect5("c", true, 30, twice))).isEqualTo(malformedInConnect(ReasonCodes.PROTOCOL_ERROR));
+    }
+
+    @Test
+    void v5_MQTT_4_13_1_1_aConnectWithBytesAfterItsFieldsIsReportedAsInConnect() {
+        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(5, 0x02), u16(30), props(), str("c"), bytes(0)));
+        assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_11_willQosWithoutWillFlagIsReportedAsInConnect() {
+        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(5, 0x0A), u16(30), props(), str("c")));
+        assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_3_reservedConnectFlagIsReportedAsInConnect() {
+        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(4, 0x03), u16(30), str("c")));
+        assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v311_S4_8_aConnectCutShortIsReportedAsInConnect() {
+        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(4, 0x02), u16(30), u16(5), bytes(0x63)));
+        assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v31_S3_1_passwordWithoutUserNameIsReportedAsInConnect() {
+        byte[] connect = packet(0x10, concat(str("MQIsdp"), bytes(3, 0x42), u16(30), str("c"), bin(bytes(1))));
+        assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v311_MQTT_3_1_0_1_aFirstPacketThatIsNotConnectIsReportedAsInConnect() {
+        assertThat(last(packet(0xC0, new byte[0]))).isEqualTo(malformedInConnect(ReasonCodes.PROTOCOL_ERROR));
+    }
+
+    @Test
+    void v5_MQTT_4_13_1_1_anErrorAfterTheConnectIsNotInConnect() {
+        assertThat(feed(CONNECT5)).hasSize(1);
+        assertThat(last(packet(0x36, concat(str("a"), u16(1), props())))).isEqualTo(malformed(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v5_MQTT_3_1_0_2_aMalformedSecondConnectIsNotInConnect() {
+        assertThat(feed(CONNECT5)).hasSize(1);
+        assertThat(last(packet(0x11, new byte[0]))).isEqualTo(malformed(ReasonCodes.MALFORMED_PACKET));
+    }
+
+    @Test
+    void v5_S2_1_4_aRemainingLengthErrorInTheFirstPacketIsInConnectAndLaterNot() {
+        assertThat(last(bytes(0x10, 0x80, 0x80, 0x80, 0x80, 0x01))).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel(new MqttPacketDecoder(MAX));
+        assertThat(feed(CONNECT5)).hasSize(1);
+        assertThat(last(bytes(0xC0, 0x80, 0x00))).as("[MQTT-1.5.5-1]").isEqualTo(malformed(ReasonCodes.MALFORMED_PACKET));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Feeds each array as one write and returns everything the decoder emitted, described. */

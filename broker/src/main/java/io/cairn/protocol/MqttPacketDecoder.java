@@ -57,7 +57,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
-            in.skipBytes(in.readableBytes());
+            discardTheRest(in);
             return;
         }
         boolean inConnect = version == 0; // the first packet is the CONNECT, also once connect() has set the version
@@ -72,6 +72,9 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
                 throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");
             }
             out.add(packet);
+            if (packet instanceof UnsupportedProtocolVersion) {
+                discardTheRest(in); // the handler answers CONNACK 0x01 and closes [MQTT-3.1.2-2]
+            }
         } catch (Malformed m) {
             fail(in, out, m.code, m.getMessage(), inConnect);
         } catch (IndexOutOfBoundsException e) {
@@ -122,9 +125,13 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
 
     /** Emits the refusal and discards all input from here on; {@code inConnect}: the packet was the CONNECT. */
     private void fail(ByteBuf in, List<Object> out, int code, String reason, boolean inConnect) {
+        discardTheRest(in);
+        out.add(new MalformedPacket(code, reason, inConnect));
+    }
+
+    private void discardTheRest(ByteBuf in) {
         failed = true;
         in.skipBytes(in.readableBytes());
-        out.add(new MalformedPacket(code, reason, inConnect));
     }
 
     private Object parse(ChannelHandlerContext ctx, int header, ByteBuf b) {

@@ -591,6 +591,36 @@ class MqttPacketDecoderTest {
         assertThat(last(bytes(0xC0, 0x80, 0x00))).as("[MQTT-1.5.5-1]").isEqualTo(malformed(ReasonCodes.MALFORMED_PACKET));
     }
 
+    private void inputAfterAnUnsupportedLevelIsDiscarded(String name, int level) {
+        byte[] connect = packet(0x10, concat(str(name), bytes(level, 0x02), u16(30), str("c")));
+        assertThat(feed(concat(connect, packet(0xC0, new byte[0]), CONNECT5)))
+                .containsExactly(new UnsupportedProtocolVersion(name, level).toString());
+        assertThat(feed(CONNECT5, packet(0xC0, new byte[0]), bytes(0x00, 0x00))).as("later input").isEmpty();
+    }
+
+    @Test
+    void v311_MQTT_3_1_2_2_inputAfterAnUnsupportedProtocolLevelIsDiscarded() {
+        inputAfterAnUnsupportedLevelIsDiscarded("MQTT", 6);
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_2_inputAfterAnUnsupportedProtocolVersionIsDiscarded() {
+        inputAfterAnUnsupportedLevelIsDiscarded("MQTT", 3);
+    }
+
+    @Test
+    void v31_S3_1_inputAfterMQIsdpWithAnotherLevelThan3IsDiscarded() {
+        inputAfterAnUnsupportedLevelIsDiscarded("MQIsdp", 4);
+    }
+
+    @Test
+    void v311_S4_8_inputAfterAMalformedPacketIsDiscarded() {
+        assertThat(feed(connect311("c", true, 30))).hasSize(1);
+        assertThat(feed(concat(packet(0xC1, new byte[0]), packet(0xC0, new byte[0]))))
+                .containsExactly(malformed(ReasonCodes.MALFORMED_PACKET));
+        assertThat(feed(packet(0xC0, new byte[0]))).isEmpty();
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Feeds each array as one write and returns everything the decoder emitted, described. */

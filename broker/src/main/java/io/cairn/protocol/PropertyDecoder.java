@@ -82,9 +82,11 @@ final class PropertyDecoder {
     private static final Map<MqttPropertyType, Rule> TABLE = new EnumMap<>(MqttPropertyType.class);
 
     static {
-        // 0 or 1 only. Request Problem / Response Information say "It is a Protocol Error ... to have a
-        // value other than 0 or 1" (§3.1.2.11.6, §3.1.2.11.7): 0x82.
-        put(PAYLOAD_FORMAT_INDICATOR, rule(BYTE, WILL, PUBLISH).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
+        // The spec gives Payload Format Indicator only the values 0 and 1 (§3.1.3.2.3, §3.3.2.3.2) and names
+        // no Protocol Error for another value: any other byte is not a value of this property, Malformed
+        // Packet (§2.2.2.2, §4.13). Request Problem / Response Information say "It is a Protocol Error ... to
+        // have a value other than 0 or 1" (§3.1.2.11.6, §3.1.2.11.7): 0x82.
+        put(PAYLOAD_FORMAT_INDICATOR, rule(BYTE, WILL, PUBLISH).range(0, 1, ReasonCodes.MALFORMED_PACKET));
         put(REQUEST_PROBLEM_INFORMATION, rule(BYTE, CONNECT).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
         put(REQUEST_RESPONSE_INFORMATION, rule(BYTE, CONNECT).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
         // "It is a Protocol Error to include the Receive Maximum value of 0" (§3.1.2.11.3), likewise

@@ -434,6 +434,17 @@ class BadInputConformanceTest {
         disconnects5(packet(0x62, concat(u16(0), bytes(0))), 0x81); // not PUBCOMP 0x92
     }
 
+    @Test
+    void v5_S3_3_2_3_2_payloadFormatIndicator2IsMalformed() throws IOException {
+        // the spec defines only 0 and 1 and names no Protocol Error for other values (§2.2.2.2)
+        disconnects5(packet(0x30, concat(str("a"), bytes(2, 0x01, 2), "x".getBytes())), 0x81);
+    }
+
+    @Test
+    void v5_S3_1_2_11_7_requestProblemInformation2IsAProtocolError() throws IOException {
+        refusesConnect(connect5(id(), true, 30, bytes(0x17, 2)), 0x82);
+    }
+
     // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
 
     @Test

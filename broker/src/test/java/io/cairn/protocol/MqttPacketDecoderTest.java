@@ -228,7 +228,7 @@ class MqttPacketDecoderTest {
     }
 
     private static final List<Case> CLIENT_PROPERTIES = List.of(
-            new Case(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(1), 1, bytes(2), ReasonCodes.PROTOCOL_ERROR),
+            new Case(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(1), 1, bytes(2), ReasonCodes.MALFORMED_PACKET),
             new Case(MqttPropertyType.REQUEST_PROBLEM_INFORMATION, bytes(0), 0, bytes(2), ReasonCodes.PROTOCOL_ERROR),
             new Case(MqttPropertyType.REQUEST_RESPONSE_INFORMATION, bytes(1), 1, bytes(0xFF), ReasonCodes.PROTOCOL_ERROR),
             new Case(MqttPropertyType.RECEIVE_MAXIMUM, u16(65535), 65535, u16(0), ReasonCodes.PROTOCOL_ERROR),
@@ -425,6 +425,22 @@ class MqttPacketDecoderTest {
                         .isEqualTo(c.code());
             }
         }
+    }
+
+    @Test
+    void v5_S3_3_2_3_2_payloadFormatIndicatorOtherThan0Or1InPublishIsMalformed() {
+        for (int value : new int[] {2, 0x80, 0xFF}) {
+            assertThat(refusal(Where.PUBLISH, prop(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(value))))
+                    .as("value %d", value).isEqualTo(ReasonCodes.MALFORMED_PACKET);
+        }
+        assertThat(decodedProperties(Where.PUBLISH, prop(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(0)))
+                .getProperty(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR.value()).value()).isEqualTo(0);
+    }
+
+    @Test
+    void v5_S3_1_3_2_3_willPayloadFormatIndicatorOtherThan0Or1IsMalformedInConnect() {
+        byte[] connect = carrying(Where.WILL, prop(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(2)))[0];
+        assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
     }
 
     @Test

@@ -36,8 +36,10 @@ import java.util.Set;
  * Netty's {@code MqttEncoder} serves the outbound direction). Unlike Netty's own decoder it rejects
  * ill-formed UTF-8 and U+0000 [MQTT-1.5.3-1/2], trailing bytes, reserved flag bits, duplicate and
  * misplaced properties, non-minimal variable byte integers in 5.0, and packets larger than the
- * broker's maximum, which it never buffers. A failure is emitted as one {@link MalformedPacket}
- * (with its 5.0 reason code), after which all input is discarded; the handler closes the connection.
+ * broker's maximum, which it never buffers. 5.0 properties are read by {@link PropertyDecoder}'s
+ * table. A failure is emitted as one {@link MalformedPacket} (with its 5.0 reason code, and whether
+ * the failing packet was the CONNECT), after which all input is discarded, as it is after an
+ * {@link UnsupportedProtocolVersion}; the handler closes the connection.
  *
  * <p>Threading: one instance per channel, on that channel's event loop.
  */

@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -66,8 +68,8 @@ final class PropertyDecoder {
             return new Rule(wire, low, high, code, allowedIn, repeatsIn);
         }
 
-        Rule repeating(Where first, Where... more) {
-            return new Rule(wire, min, max, outOfRange, allowedIn, EnumSet.of(first, more));
+        Rule repeating(Where... where) {
+            return new Rule(wire, min, max, outOfRange, allowedIn, setOf(where));
         }
 
         long check(MqttPropertyType type, long value) {
@@ -78,7 +80,6 @@ final class PropertyDecoder {
         }
     }
 
-    private static final Set<Where> ANY = EnumSet.allOf(Where.class);
     private static final Map<MqttPropertyType, Rule> TABLE = new EnumMap<>(MqttPropertyType.class);
 
     static {
@@ -86,46 +87,50 @@ final class PropertyDecoder {
         // no Protocol Error for another value: any other byte is not a value of this property, Malformed
         // Packet (§2.2.2.2, §4.13). Request Problem / Response Information say "It is a Protocol Error ... to
         // have a value other than 0 or 1" (§3.1.2.11.6, §3.1.2.11.7): 0x82.
-        put(PAYLOAD_FORMAT_INDICATOR, rule(BYTE, WILL, PUBLISH).range(0, 1, ReasonCodes.MALFORMED_PACKET));
-        put(REQUEST_PROBLEM_INFORMATION, rule(BYTE, CONNECT).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
-        put(REQUEST_RESPONSE_INFORMATION, rule(BYTE, CONNECT).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
+        put(PAYLOAD_FORMAT_INDICATOR, row(BYTE, WILL, PUBLISH).range(0, 1, ReasonCodes.MALFORMED_PACKET));
+        put(REQUEST_PROBLEM_INFORMATION, row(BYTE, CONNECT).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
+        put(REQUEST_RESPONSE_INFORMATION, row(BYTE, CONNECT).range(0, 1, ReasonCodes.PROTOCOL_ERROR));
         // "It is a Protocol Error to include the Receive Maximum value of 0" (§3.1.2.11.3), likewise
         // Maximum Packet Size 0 (§3.1.2.11.4) and Subscription Identifier 0 (§3.8.2.1.2).
-        put(RECEIVE_MAXIMUM, rule(TWO_BYTE_INT, CONNECT).range(1, TWO_BYTE_INT.max, ReasonCodes.PROTOCOL_ERROR));
-        put(MAXIMUM_PACKET_SIZE, rule(FOUR_BYTE_INT, CONNECT).range(1, FOUR_BYTE_INT.max, ReasonCodes.PROTOCOL_ERROR));
-        put(SUBSCRIPTION_IDENTIFIER, rule(VARIABLE_BYTE_INT, PUBLISH, SUBSCRIBE)
-                .range(1, VARIABLE_BYTE_INT.max, ReasonCodes.PROTOCOL_ERROR).repeating(PUBLISH));
-        put(PUBLICATION_EXPIRY_INTERVAL, rule(FOUR_BYTE_INT, WILL, PUBLISH));
-        put(CONTENT_TYPE, rule(UTF8_STRING, WILL, PUBLISH));
-        put(RESPONSE_TOPIC, rule(UTF8_STRING, WILL, PUBLISH));
-        put(CORRELATION_DATA, rule(BINARY_DATA, WILL, PUBLISH));
-        put(WILL_DELAY_INTERVAL, rule(FOUR_BYTE_INT, WILL));
-        put(SESSION_EXPIRY_INTERVAL, rule(FOUR_BYTE_INT, CONNECT, DISCONNECT));
-        put(TOPIC_ALIAS_MAXIMUM, rule(TWO_BYTE_INT, CONNECT));
-        put(TOPIC_ALIAS, rule(TWO_BYTE_INT, PUBLISH)); // 0 or above the maximum: the handler, 0x94
-        put(AUTHENTICATION_METHOD, rule(UTF8_STRING, CONNECT, AUTH));
-        put(AUTHENTICATION_DATA, rule(BINARY_DATA, CONNECT, AUTH));
-        put(SERVER_REFERENCE, rule(UTF8_STRING, DISCONNECT));
-        put(REASON_STRING, rule(UTF8_STRING, PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT, AUTH));
-        put(USER_PROPERTY, new Rule(UTF8_STRING_PAIR, 0, 0, 0, ANY, ANY));
+        put(RECEIVE_MAXIMUM, row(TWO_BYTE_INT, CONNECT).range(1, TWO_BYTE_INT.max, ReasonCodes.PROTOCOL_ERROR));
+        put(MAXIMUM_PACKET_SIZE, row(FOUR_BYTE_INT, CONNECT).range(1, FOUR_BYTE_INT.max, ReasonCodes.PROTOCOL_ERROR));
+        put(SUBSCRIPTION_IDENTIFIER, row(VARIABLE_BYTE_INT, PUBLISH, SUBSCRIBE)
+                .range(1, VARIABLE_BYTE_INT.max, ReasonCodes.PROTOCOL_ERROR).repeating(PUBLISH)); // §3.3.2.3.8
+        put(PUBLICATION_EXPIRY_INTERVAL, row(FOUR_BYTE_INT, WILL, PUBLISH));
+        put(CONTENT_TYPE, row(UTF8_STRING, WILL, PUBLISH));
+        put(RESPONSE_TOPIC, row(UTF8_STRING, WILL, PUBLISH));
+        put(CORRELATION_DATA, row(BINARY_DATA, WILL, PUBLISH));
+        put(WILL_DELAY_INTERVAL, row(FOUR_BYTE_INT, WILL));
+        put(SESSION_EXPIRY_INTERVAL, row(FOUR_BYTE_INT, CONNECT, DISCONNECT));
+        put(TOPIC_ALIAS_MAXIMUM, row(TWO_BYTE_INT, CONNECT));
+        put(TOPIC_ALIAS, row(TWO_BYTE_INT, PUBLISH)); // 0 or above the maximum: the handler, 0x94
+        put(AUTHENTICATION_METHOD, row(UTF8_STRING, CONNECT, AUTH));
+        put(AUTHENTICATION_DATA, row(BINARY_DATA, CONNECT, AUTH));
+        put(SERVER_REFERENCE, row(UTF8_STRING, DISCONNECT));
+        put(REASON_STRING, row(UTF8_STRING, PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT, AUTH));
+        put(USER_PROPERTY, row(UTF8_STRING_PAIR, Where.values()).repeating(Where.values())); // §3.1.2.11.8 and alike
         // sent by servers only (CONNACK): never allowed from a client
-        put(ASSIGNED_CLIENT_IDENTIFIER, rule(UTF8_STRING));
-        put(SERVER_KEEP_ALIVE, rule(TWO_BYTE_INT));
-        put(RESPONSE_INFORMATION, rule(UTF8_STRING));
-        put(MAXIMUM_QOS, rule(BYTE));
-        put(RETAIN_AVAILABLE, rule(BYTE));
-        put(WILDCARD_SUBSCRIPTION_AVAILABLE, rule(BYTE));
-        put(SUBSCRIPTION_IDENTIFIER_AVAILABLE, rule(BYTE));
-        put(SHARED_SUBSCRIPTION_AVAILABLE, rule(BYTE));
+        put(ASSIGNED_CLIENT_IDENTIFIER, row(UTF8_STRING));
+        put(SERVER_KEEP_ALIVE, row(TWO_BYTE_INT));
+        put(RESPONSE_INFORMATION, row(UTF8_STRING));
+        put(MAXIMUM_QOS, row(BYTE));
+        put(RETAIN_AVAILABLE, row(BYTE));
+        put(WILDCARD_SUBSCRIPTION_AVAILABLE, row(BYTE));
+        put(SUBSCRIPTION_IDENTIFIER_AVAILABLE, row(BYTE));
+        put(SHARED_SUBSCRIPTION_AVAILABLE, row(BYTE));
     }
 
     private PropertyDecoder() {
     }
 
-    private static Rule rule(Wire wire, Where... allowedIn) {
-        Set<Where> allowed = EnumSet.noneOf(Where.class);
-        allowed.addAll(Set.of(allowedIn));
-        return new Rule(wire, 0, wire.max, 0, allowed, EnumSet.noneOf(Where.class));
+    private static Rule row(Wire wire, Where... allowedIn) {
+        return new Rule(wire, 0, wire.max, 0, setOf(allowedIn), setOf());
+    }
+
+    private static Set<Where> setOf(Where... where) {
+        Set<Where> set = EnumSet.noneOf(Where.class);
+        set.addAll(List.of(where));
+        return Collections.unmodifiableSet(set);
     }
 
     private static void put(MqttPropertyType type, Rule rule) {

@@ -1,5 +1,6 @@
 package io.cairn.protocol;
 
+import io.cairn.protocol.PropertyDecoder.Where;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
@@ -25,13 +27,7 @@ import io.netty.handler.codec.mqtt.MqttUnsubscribePayload;
 import io.netty.handler.codec.mqtt.MqttVersion;
 import io.netty.util.AttributeKey;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -40,8 +36,10 @@ import java.util.Set;
  * Netty's {@code MqttEncoder} serves the outbound direction). Unlike Netty's own decoder it rejects
  * ill-formed UTF-8 and U+0000 [MQTT-1.5.3-1/2], trailing bytes, reserved flag bits, duplicate and
  * misplaced properties, non-minimal variable byte integers in 5.0, and packets larger than the
- * broker's maximum, which it never buffers. A failure is emitted as one {@link MalformedPacket}
- * (with its 5.0 reason code), after which all input is discarded; the handler closes the connection.
+ * broker's maximum, which it never buffers. 5.0 properties are read by {@link PropertyDecoder}'s
+ * table. A failure is emitted as one {@link MalformedPacket} (with its 5.0 reason code, and whether
+ * the failing packet was the CONNECT), after which all input is discarded, as it is after an
+ * {@link UnsupportedProtocolVersion}; the handler closes the connection.
  *
  * <p>Threading: one instance per channel, on that channel's event loop.
  */
@@ -58,37 +56,52 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         this.maxPacketSize = maxPacketSize;
     }
 
-    /** Raised inside parsing; becomes a {@link MalformedPacket}. */
-    private static final class Malformed extends RuntimeException {
-        final int code;
-
-        Malformed(int code, String message) {
-            super(message, null, false, false);
-            this.code = code;
-        }
-    }
-
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {
-            in.skipBytes(in.readableBytes());
+            discardTheRest(in);
             return;
         }
+        boolean inConnect = version == 0; // the first packet is the CONNECT, also once connect() has set the version
+        try {
+            int header = in.isReadable() ? in.getUnsignedByte(in.readerIndex()) : 0;
+            ByteBuf body = frame(in);
+            if (body == null) {
+                return;
+            }
+            Object packet = parse(ctx, header, body);
+            if (body.isReadable()) {
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");
+            }
+            out.add(packet);
+            if (packet instanceof UnsupportedProtocolVersion) {
+                discardTheRest(in); // the handler answers CONNACK 0x01 and closes [MQTT-3.1.2-2]
+            }
+        } catch (Malformed m) {
+            fail(in, out, m.code, m.getMessage(), inConnect);
+        } catch (IndexOutOfBoundsException e) {
+            fail(in, out, ReasonCodes.MALFORMED_PACKET, "a field runs past the end of the packet", inConnect);
+        }
+    }
+
+    /**
+     * The body of the next packet with its fixed header consumed, or null (nothing consumed) while it
+     * is incomplete. A packet above the maximum is refused from its header, never buffered.
+     */
+    private ByteBuf frame(ByteBuf in) {
         int start = in.readerIndex();
         if (in.readableBytes() < 2) {
-            return;
+            return null;
         }
-        int header = in.getUnsignedByte(start);
         long remaining = 0;
         int multiplier = 1;
         int i = 1;
         while (true) {
             if (i > 4) {
-                fail(in, out, ReasonCodes.MALFORMED_PACKET, "remaining length longer than 4 bytes");
-                return;
+                throw new Malformed(ReasonCodes.MALFORMED_PACKET, "remaining length longer than 4 bytes");
             }
             if (start + i >= in.writerIndex()) {
-                return; // length not complete yet
+                return null; // length not complete yet
             }
             int digit = in.getUnsignedByte(start + i);
             remaining += (long) (digit & 0x7F) * multiplier;
@@ -96,39 +109,31 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             i++;
             if ((digit & 0x80) == 0) {
                 if (version >= 5 && i > 2 && digit == 0) {
-                    fail(in, out, ReasonCodes.MALFORMED_PACKET, "remaining length not minimally encoded"); // [MQTT-1.5.5-1]
-                    return;
+                    throw new Malformed(ReasonCodes.MALFORMED_PACKET, "remaining length not minimally encoded"); // [MQTT-1.5.5-1]
                 }
                 break;
             }
         }
         if (remaining + i > maxPacketSize) {
-            // never buffered; 5.0 [MQTT-3.2.2-15] 0x95
-            fail(in, out, ReasonCodes.PACKET_TOO_LARGE, "packet of " + (remaining + i) + " bytes exceeds " + maxPacketSize);
-            return;
+            // 5.0 [MQTT-3.2.2-15] 0x95
+            throw new Malformed(ReasonCodes.PACKET_TOO_LARGE, "packet of " + (remaining + i) + " bytes exceeds " + maxPacketSize);
         }
         if (in.readableBytes() < i + remaining) {
-            return;
+            return null;
         }
         in.skipBytes(i);
-        ByteBuf body = in.readSlice((int) remaining);
-        try {
-            Object packet = parse(ctx, header, body);
-            if (body.isReadable()) {
-                throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");
-            }
-            out.add(packet);
-        } catch (Malformed m) {
-            fail(in, out, m.code, m.getMessage());
-        } catch (IndexOutOfBoundsException e) {
-            fail(in, out, ReasonCodes.MALFORMED_PACKET, "a field runs past the end of the packet");
-        }
+        return in.readSlice((int) remaining);
     }
 
-    private void fail(ByteBuf in, List<Object> out, int code, String reason) {
+    /** Emits the refusal and discards all input from here on; {@code inConnect}: the packet was the CONNECT. */
+    private void fail(ByteBuf in, List<Object> out, int code, String reason, boolean inConnect) {
+        discardTheRest(in);
+        out.add(new MalformedPacket(code, reason, inConnect));
+    }
+
+    private void discardTheRest(ByteBuf in) {
         failed = true;
         in.skipBytes(in.readableBytes());
-        out.add(new MalformedPacket(code, reason, version == 0));
     }
 
     private Object parse(ChannelHandlerContext ctx, int header, ByteBuf b) {
@@ -163,7 +168,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             b.skipBytes(b.readableBytes());
             return new MqttMessage(fixed(MqttMessageType.CONNECT, 0, 0));
         }
-        String name = string(b);
+        String name = Fields.string(b);
         int level = b.readUnsignedByte();
         if (!name.equals("MQTT") && !name.equals("MQIsdp")) {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, "unknown protocol name '" + name + "'");
@@ -194,21 +199,22 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, "password without user name"); // [MQTT-3.1.2-22]
         }
         int keepAlive = b.readUnsignedShort();
-        MqttProperties props = level >= 5 ? properties(b, Props.CONNECT) : MqttProperties.NO_PROPERTIES;
-        if (level >= 5 && props.getProperty(0x16) != null && props.getProperty(0x15) == null) {
+        MqttProperties props = level >= 5 ? PropertyDecoder.decode(b, Where.CONNECT) : MqttProperties.NO_PROPERTIES;
+        if (level >= 5 && props.getProperty(MqttPropertyType.AUTHENTICATION_DATA.value()) != null
+                && props.getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) == null) {
             throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Authentication Data without Authentication Method");
         }
-        String clientId = string(b);
+        String clientId = Fields.string(b);
         MqttProperties willProps = MqttProperties.NO_PROPERTIES;
         String willTopic = null;
         byte[] willPayload = null;
         if (willFlag) {
-            willProps = level >= 5 ? properties(b, Props.WILL) : MqttProperties.NO_PROPERTIES;
-            willTopic = string(b);
-            willPayload = binary(b);
+            willProps = level >= 5 ? PropertyDecoder.decode(b, Where.WILL) : MqttProperties.NO_PROPERTIES;
+            willTopic = Fields.string(b);
+            willPayload = Fields.binary(b);
         }
-        String user = hasUser ? string(b) : null;
-        byte[] password = hasPassword ? binary(b) : null;
+        String user = hasUser ? Fields.string(b) : null;
+        byte[] password = hasPassword ? Fields.binary(b) : null;
         MqttConnectVariableHeader h = new MqttConnectVariableHeader(name, level, hasUser, hasPassword, willRetain,
                 willQos, willFlag, clean, keepAlive, props);
         MqttConnectPayload p = new MqttConnectPayload(clientId, willProps, willTopic, willPayload, user, password);
@@ -222,12 +228,12 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         if (qos == 3) {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, "PUBLISH with QoS 3"); // [MQTT-3.3.1-4]
         }
-        String topic = string(b);
+        String topic = Fields.string(b);
         int packetId = 0;
         if (qos > 0) {
             packetId = packetId(b, "PUBLISH");
         }
-        MqttProperties props = version >= 5 ? properties(b, Props.PUBLISH) : MqttProperties.NO_PROPERTIES;
+        MqttProperties props = version >= 5 ? PropertyDecoder.decode(b, Where.PUBLISH) : MqttProperties.NO_PROPERTIES;
         ByteBuf payload = b.readRetainedSlice(b.readableBytes());
         MqttFixedHeader fixed = new MqttFixedHeader(MqttMessageType.PUBLISH, (flags & 0x08) != 0,
                 MqttQoS.valueOf(qos), (flags & 0x01) != 0, 0);
@@ -239,7 +245,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
 
     private Object pubReply(MqttMessageType type, int flags, int expectedFlags, ByteBuf b) {
         requireFlags(flags, expectedFlags, type.name()); // [MQTT-3.6.1-1] for PUBREL
-        int packetId = b.readUnsignedShort();
+        int packetId = packetId(b, type.name()); // echoes a PUBLISH's, never 0 [MQTT-2.3.1-6], 5.0 [MQTT-2.2.1-5]
         int reason = 0;
         MqttProperties props = MqttProperties.NO_PROPERTIES;
         if (version >= 5 && b.isReadable()) {
@@ -249,7 +255,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
                 throw new Malformed(ReasonCodes.MALFORMED_PACKET, "reason code " + reason + " not allowed in " + type);
             }
             if (b.isReadable()) {
-                props = properties(b, Props.ACK);
+                props = PropertyDecoder.decode(b, Where.valueOf(type.name()));
             }
         }
         return new MqttMessage(fixed(type, flags, 0), new MqttPubReplyMessageVariableHeader(packetId, (byte) reason, props));
@@ -260,19 +266,10 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
     private Object subscribe(int flags, ByteBuf b) {
         requireFlags(flags, 2, "SUBSCRIBE"); // [MQTT-3.8.1-1]
         int packetId = packetId(b, "SUBSCRIBE");
-        MqttProperties props = version >= 5 ? properties(b, Props.SUBSCRIBE) : MqttProperties.NO_PROPERTIES;
-        if (version >= 5) {
-            List<? extends MqttProperties.MqttProperty> ids = props.getProperties(0x0B);
-            if (ids.size() > 1) {
-                throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "more than one Subscription Identifier");
-            }
-            if (ids.size() == 1 && (Integer) ids.get(0).value() == 0) {
-                throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Subscription Identifier 0");
-            }
-        }
+        MqttProperties props = version >= 5 ? PropertyDecoder.decode(b, Where.SUBSCRIBE) : MqttProperties.NO_PROPERTIES;
         List<MqttTopicSubscription> topics = new ArrayList<>();
         while (b.isReadable()) {
-            String filter = string(b);
+            String filter = Fields.string(b);
             int options = b.readUnsignedByte();
             topics.add(version >= 5 ? subscription5(filter, options) : subscription3(filter, options));
         }
@@ -309,10 +306,10 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
     private Object unsubscribe(int flags, ByteBuf b) {
         requireFlags(flags, 2, "UNSUBSCRIBE"); // [MQTT-3.10.1-1]
         int packetId = packetId(b, "UNSUBSCRIBE");
-        MqttProperties props = version >= 5 ? properties(b, Props.USER_ONLY) : MqttProperties.NO_PROPERTIES;
+        MqttProperties props = version >= 5 ? PropertyDecoder.decode(b, Where.UNSUBSCRIBE) : MqttProperties.NO_PROPERTIES;
         List<String> topics = new ArrayList<>();
         while (b.isReadable()) {
-            topics.add(string(b));
+            topics.add(Fields.string(b));
         }
         if (topics.isEmpty()) {
             throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "UNSUBSCRIBE without a topic filter"); // [MQTT-3.10.3-2]
@@ -343,7 +340,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         if (!CLIENT_DISCONNECT_CODES.contains(reason)) {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, "DISCONNECT reason " + reason + " is not a client's");
         }
-        MqttProperties props = b.isReadable() ? properties(b, Props.DISCONNECT) : MqttProperties.NO_PROPERTIES;
+        MqttProperties props = b.isReadable() ? PropertyDecoder.decode(b, Where.DISCONNECT) : MqttProperties.NO_PROPERTIES;
         return new MqttMessage(fixed(MqttMessageType.DISCONNECT, 0, 0),
                 new MqttReasonCodeAndPropertiesVariableHeader((byte) reason, props));
     }
@@ -357,7 +354,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         if (reason != 0x00 && reason != 0x18 && reason != 0x19) {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, "AUTH reason " + reason);
         }
-        MqttProperties props = b.isReadable() ? properties(b, Props.AUTH) : MqttProperties.NO_PROPERTIES;
+        MqttProperties props = b.isReadable() ? PropertyDecoder.decode(b, Where.AUTH) : MqttProperties.NO_PROPERTIES;
         return new MqttMessage(fixed(MqttMessageType.AUTH, 0, 0),
                 new MqttReasonCodeAndPropertiesVariableHeader((byte) reason, props));
     }
@@ -374,145 +371,12 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /** A Packet Identifier; 0 is not one (a field out of its range, so Malformed Packet) [MQTT-2.3.1-1]. */
     private static int packetId(ByteBuf b, String what) {
         int id = b.readUnsignedShort();
         if (id == 0) {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, what + " with packet identifier 0"); // [MQTT-2.3.1-1]
         }
         return id;
-    }
-
-    private static byte[] binary(ByteBuf b) {
-        int n = b.readUnsignedShort();
-        byte[] out = new byte[n];
-        b.readBytes(out);
-        return out;
-    }
-
-    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
-
-    /** A length-prefixed UTF-8 string, strictly: ill-formed sequences, surrogates and U+0000 are malformed. */
-    static String string(ByteBuf b) {
-        int n = b.readUnsignedShort();
-        ByteBuffer bytes = b.nioBuffer(b.readerIndex(), n);
-        b.skipBytes(n);
-        String s;
-        try {
-            s = UTF8.get().reset().decode(bytes).toString();
-        } catch (CharacterCodingException e) {
-            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "ill-formed UTF-8 string"); // [MQTT-1.5.3-1]
-        }
-        if (s.indexOf('\u0000') >= 0) {
-            throw new Malformed(ReasonCodes.MALFORMED_PACKET, "U+0000 in a string"); // [MQTT-1.5.3-2]
-        }
-        return s;
-    }
-
-    /** A 5.0 Variable Byte Integer, minimally encoded [MQTT-1.5.5-1]. */
-    private static int varInt(ByteBuf b) {
-        int value = 0;
-        int multiplier = 1;
-        for (int i = 0; i < 4; i++) {
-            int digit = b.readUnsignedByte();
-            value += (digit & 0x7F) * multiplier;
-            if ((digit & 0x80) == 0) {
-                if (i > 0 && digit == 0) {
-                    throw new Malformed(ReasonCodes.MALFORMED_PACKET, "variable byte integer not minimally encoded");
-                }
-                return value;
-            }
-            multiplier *= 128;
-        }
-        throw new Malformed(ReasonCodes.MALFORMED_PACKET, "variable byte integer longer than 4 bytes");
-    }
-
-    // ---------------------------------------------------------------- 5.0 properties
-
-    /** Which property identifiers each packet may carry. */
-    private enum Props {
-        CONNECT(0x11, 0x21, 0x27, 0x22, 0x19, 0x17, 0x26, 0x15, 0x16),
-        WILL(0x18, 0x01, 0x02, 0x03, 0x08, 0x09, 0x26),
-        PUBLISH(0x01, 0x02, 0x23, 0x08, 0x09, 0x26, 0x0B, 0x03),
-        ACK(0x1F, 0x26),
-        SUBSCRIBE(0x0B, 0x26),
-        USER_ONLY(0x26),
-        DISCONNECT(0x11, 0x1F, 0x26, 0x1C),
-        AUTH(0x15, 0x16, 0x1F, 0x26);
-
-        final Set<Integer> allowed = new HashSet<>();
-
-        Props(int... ids) {
-            for (int id : ids) {
-                allowed.add(id);
-            }
-        }
-    }
-
-    private static MqttProperties properties(ByteBuf b, Props where) {
-        int length = varInt(b);
-        ByteBuf p = b.readSlice(length);
-        MqttProperties props = new MqttProperties();
-        Set<Integer> seen = new HashSet<>();
-        MqttProperties.UserProperties users = null;
-        while (p.isReadable()) {
-            int id = varInt(p);
-            if (!where.allowed.contains(id)) {
-                throw new Malformed(ReasonCodes.MALFORMED_PACKET, "property 0x" + Integer.toHexString(id) + " not allowed in " + where);
-            }
-            boolean repeatable = id == 0x26 || (id == 0x0B && where == Props.PUBLISH);
-            if (!seen.add(id) && !repeatable) {
-                throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "property 0x" + Integer.toHexString(id) + " twice");
-            }
-            if (id == 0x26) {
-                if (users == null) {
-                    users = new MqttProperties.UserProperties();
-                }
-                users.add(string(p), string(p));
-                continue;
-            }
-            props.add(property(id, p));
-        }
-        if (users != null) {
-            // added once, complete: MqttProperties copies the pairs when a UserProperties is added
-            props.add(users);
-        }
-        return props;
-    }
-
-    private static MqttProperties.MqttProperty<?> property(int id, ByteBuf p) {
-        switch (id) {
-            case 0x01, 0x17, 0x19 -> {
-                int v = p.readUnsignedByte();
-                if (v > 1) {
-                    throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "property 0x" + Integer.toHexString(id) + " must be 0 or 1");
-                }
-                return new MqttProperties.IntegerProperty(id, v);
-            }
-            case 0x02, 0x11, 0x18, 0x27 -> {
-                int v = p.readInt();
-                if (id == 0x27 && v == 0) {
-                    throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Maximum Packet Size 0");
-                }
-                return new MqttProperties.IntegerProperty(id, v);
-            }
-            case 0x21, 0x22, 0x23 -> {
-                int v = p.readUnsignedShort();
-                if (id == 0x21 && v == 0) {
-                    throw new Malformed(ReasonCodes.PROTOCOL_ERROR, "Receive Maximum 0");
-                }
-                return new MqttProperties.IntegerProperty(id, v);
-            }
-            case 0x0B -> {
-                return new MqttProperties.IntegerProperty(id, varInt(p));
-            }
-            case 0x03, 0x08, 0x15, 0x1F, 0x1C -> {
-                return new MqttProperties.StringProperty(id, string(p));
-            }
-            case 0x09, 0x16 -> {
-                return new MqttProperties.BinaryProperty(id, binary(p));
-            }
-            default -> throw new Malformed(ReasonCodes.MALFORMED_PACKET, "unknown property 0x" + Integer.toHexString(id));
-        }
     }
 }

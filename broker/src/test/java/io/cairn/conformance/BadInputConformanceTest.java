@@ -414,6 +414,37 @@ class BadInputConformanceTest {
         disconnects5(packet(0x32, concat(str("a"), u16(0), bytes(0), "x".getBytes())), 0x81, 0x82);
     }
 
+    @Test
+    void v311_MQTT_2_3_1_6_pubackWithPacketId0Closes() throws IOException {
+        closes311(packet(0x40, u16(0))); // no PUBLISH has id 0, so this acknowledges none
+    }
+
+    @Test
+    void v311_MQTT_2_3_1_6_pubrelWithPacketId0Closes() throws IOException {
+        closes311(packet(0x62, u16(0))); // a PUBREL of an unknown non-zero id would get a PUBCOMP
+    }
+
+    @Test
+    void v5_MQTT_2_2_1_5_pubackWithPacketId0IsMalformed() throws IOException {
+        disconnects5(packet(0x40, u16(0)), 0x81);
+    }
+
+    @Test
+    void v5_MQTT_2_2_1_5_pubrelWithPacketId0IsMalformed() throws IOException {
+        disconnects5(packet(0x62, concat(u16(0), bytes(0))), 0x81); // not PUBCOMP 0x92
+    }
+
+    @Test
+    void v5_S3_3_2_3_2_payloadFormatIndicator2IsMalformed() throws IOException {
+        // the spec defines only 0 and 1 and names no Protocol Error for other values (§2.2.2.2)
+        disconnects5(packet(0x30, concat(str("a"), bytes(2, 0x01, 2), "x".getBytes())), 0x81);
+    }
+
+    @Test
+    void v5_S3_1_2_11_7_requestProblemInformation2IsAProtocolError() throws IOException {
+        refusesConnect(connect5(id(), true, 30, bytes(0x17, 2)), 0x82);
+    }
+
     // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
 
     @Test

@@ -14,15 +14,29 @@ import java.util.Set;
 
 /**
  * An in-memory {@link FileLayer} that models a power cut: per file it keeps the bytes made durable
- * by {@code force()} and the writes since; {@link #crash} keeps the durable bytes plus a random
- * prefix of the unforced writes (a torn write), forgets files whose creation was never made durable
- * by a directory sync, and from then on every operation fails, as on a dead machine.
+ * by {@code force()} and the writes since; {@link #crash} keeps the durable bytes plus some of the
+ * unforced writes ({@link Tear}), forgets files whose creation was never made durable by a directory
+ * sync, and from then on every operation fails, as on a dead machine.
  * {@link #afterCrash} is the disk a restarted machine sees. Optional injected failures model I/O
  * errors.
  *
  * <p>Threading: all methods synchronized on the instance.
  */
 final class PowerLossFiles implements FileLayer {
+
+    /** What a power cut keeps of the writes since the last force. */
+    enum Tear {
+        /** The writes in order until a random one is lost, each kept up to a random byte. */
+        PREFIX,
+        /**
+         * A random subset of the {@value #PAGE}-byte pages they touched, each page wholly kept or wholly
+         * lost (then it holds what was last forced there: zeros, or older bytes), in any order, as a
+         * disk writing back dirty pages may leave them.
+         */
+        PAGES
+    }
+
+    static final int PAGE = 4096;
 
     private static final class Content {
         byte[] durable = new byte[0];
@@ -41,13 +55,20 @@ final class PowerLossFiles implements FileLayer {
      * as a success.
      */
     int failWriterForcesAndForget;
+    /** How long a force takes, as on a real disk (while it runs, a crash finds the writes unforced). */
+    volatile long forceNanos;
 
     synchronized boolean crashed() {
         return crashed;
     }
 
-    /** Freezes what a power cut would leave behind. */
+    /** Freezes what a power cut would leave behind, keeping a torn prefix of the unforced writes. */
     synchronized PowerLossFiles crash(Random random) {
+        return crash(random, Tear.PREFIX);
+    }
+
+    /** Freezes what a power cut would leave behind. */
+    synchronized PowerLossFiles crash(Random random, Tear tear) {
         PowerLossFiles after = new PowerLossFiles();
         for (Map.Entry<Path, Content> e : files.entrySet()) {
             if (!durableNames.contains(e.getKey())) {
@@ -55,12 +76,10 @@ final class PowerLossFiles implements FileLayer {
             }
             Content c = e.getValue();
             byte[] image = Arrays.copyOf(c.durable, Math.max(c.durable.length, c.current.length));
-            for (long[] w : c.unforced) {
-                if (random.nextInt(3) == 0) {
-                    break; // this write and every later one never reached the platter
-                }
-                int keep = random.nextInt((int) w[1] + 1); // a torn prefix
-                System.arraycopy(c.current, (int) w[0], image, (int) w[0], keep);
+            if (tear == Tear.PREFIX) {
+                keepPrefix(c, image, random);
+            } else {
+                keepPages(c, image, random);
             }
             Content k = new Content();
             k.durable = image;
@@ -70,6 +89,33 @@ final class PowerLossFiles implements FileLayer {
         }
         crashed = true;
         return after;
+    }
+
+    private static void keepPrefix(Content c, byte[] image, Random random) {
+        for (long[] w : c.unforced) {
+            if (random.nextInt(3) == 0) {
+                break; // this write and every later one never reached the platter
+            }
+            int keep = random.nextInt((int) w[1] + 1); // a torn prefix
+            System.arraycopy(c.current, (int) w[0], image, (int) w[0], keep);
+        }
+    }
+
+    /** Keeps each page an unforced write touched with a probability chosen at random for this cut. */
+    private static void keepPages(Content c, byte[] image, Random random) {
+        Set<Long> pages = new HashSet<>();
+        for (long[] w : c.unforced) {
+            for (long page = w[0] / PAGE; page * PAGE < w[0] + w[1]; page++) {
+                pages.add(page);
+            }
+        }
+        double keep = random.nextDouble();
+        for (long page : pages.stream().sorted().toList()) {
+            if (random.nextDouble() < keep) {
+                int from = (int) (page * PAGE);
+                System.arraycopy(c.current, from, image, from, Math.min(PAGE, c.current.length - from));
+            }
+        }
     }
 
     private void alive() throws IOException {
@@ -116,6 +162,9 @@ final class PowerLossFiles implements FileLayer {
 
             @Override
             public void force() throws IOException {
+                if (forceNanos > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(forceNanos);
+                }
                 synchronized (PowerLossFiles.this) {
                     if (failWriterForcesAndForget > 0 && Thread.currentThread().getName().equals("cairn-journal")) {
                         failWriterForcesAndForget--;

@@ -156,7 +156,7 @@ class JournalTest {
                 after.forceNanos = forceNanos;
                 j.close();
                 files = after;
-                if (validRecordsAfterTheBreak(files)) {
+                if (files.validRecordsAfterTheBreak(DIR)) {
                     tornWithValidRecordsAfter++;
                 }
                 List<String> recovered = replay(files, seed);
@@ -205,14 +205,6 @@ class JournalTest {
                 return out;
             }
         }
-    }
-
-    /** Whether the last segment has a valid record after the place where its valid data breaks off. */
-    private static boolean validRecordsAfterTheBreak(PowerLossFiles files) throws IOException {
-        List<Path> segments = Segments.segmentPaths(files, DIR);
-        byte[] data = SegmentScan.readAll(files, segments.get(segments.size() - 1));
-        SegmentScan.Result r = SegmentScan.scan(data, Segments.HEADER_SIZE, Long.MAX_VALUE, (o, t, b) -> { });
-        return SegmentScan.recordsAfter(data, r.validEnd(), r.nonZeroEnd()).anyValid();
     }
 
     @Test

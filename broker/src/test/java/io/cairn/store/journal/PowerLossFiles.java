@@ -91,6 +91,27 @@ final class PowerLossFiles implements FileLayer {
         return after;
     }
 
+    /**
+     * Cuts the power ({@link Tear#PAGES}) as soon as a segment has writes that are not forced, or after
+     * {@code timeoutMs} if none comes.
+     */
+    PowerLossFiles crashWhileASegmentWriteIsUnforced(Random random, long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (true) {
+            synchronized (this) {
+                if (unforcedSegmentWrites() || System.nanoTime() > deadline) {
+                    return crash(random, Tear.PAGES);
+                }
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
+    }
+
+    private boolean unforcedSegmentWrites() {
+        return files.entrySet().stream().anyMatch(e -> e.getKey().toString().endsWith(Segments.SUFFIX)
+                && !e.getValue().unforced.isEmpty());
+    }
+
     private static void keepPrefix(Content c, byte[] image, Random random) {
         for (long[] w : c.unforced) {
             if (random.nextInt(3) == 0) {
@@ -235,6 +256,17 @@ final class PowerLossFiles implements FileLayer {
                 durableNames.add(p);
             }
         }
+    }
+
+    /**
+     * Whether the last segment in {@code dir} has a valid record after the place where its valid
+     * data breaks off: a cut that kept a page after one it lost (for tests to show they hit one).
+     */
+    boolean validRecordsAfterTheBreak(Path dir) throws IOException {
+        List<Path> segments = Segments.segmentPaths(this, dir);
+        byte[] data = SegmentScan.readAll(this, segments.get(segments.size() - 1));
+        SegmentScan.Result r = SegmentScan.scan(data, Segments.HEADER_SIZE, Long.MAX_VALUE, (o, t, b) -> { });
+        return SegmentScan.recordsAfter(data, r.validEnd(), r.nonZeroEnd()).anyValid();
     }
 
     /** Flips one bit of a file's durable and current content (a media error). */

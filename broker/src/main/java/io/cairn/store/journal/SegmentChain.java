@@ -152,13 +152,13 @@ final class SegmentChain {
         if (r.limitReached() || r.nonZeroEnd() <= r.validEnd()) {
             return null; // the rest was superseded by the next segment, or is zeros
         }
+        if (!last && r.damaged()) {
+            return new Problem(Cut.AT_OFFSET, path, r.damageAt(), "damaged record in " + path + " at offset "
+                    + r.damageAt() + " (" + r.damage() + "), in a segment that is not the last");
+        }
         SegmentScan.After after = SegmentScan.recordsAfter(data, r.validEnd(), r.nonZeroEnd());
         if (last) {
             return after.tornWrite() ? null : forcedDataLost(path, r, after);
-        }
-        if (r.damaged()) {
-            return new Problem(Cut.AT_OFFSET, path, r.damageAt(), "damaged record in " + path + " at offset "
-                    + r.damageAt() + " (" + r.damage() + "), in a segment that is not the last");
         }
         if (after.anyValid()) {
             return new Problem(Cut.AT_OFFSET, path, r.validEnd(), "an end-of-data marker in " + path + " at offset "

@@ -144,24 +144,33 @@ final class SegmentScan {
     }
 
     /**
-     * Looks at every position after the break at {@code at} and before {@code nonZeroEnd} (no record
-     * can start later) for valid records, and at the forced offset each carries. Every position is
-     * tried, also inside records already found, so that a record found by chance in damaged bytes
-     * cannot hide a later one: this can only make recovery refuse, never cut more.
+     * Looks for valid records after the break at {@code at} and before {@code nonZeroEnd} (no record
+     * can start later), and at the forced offset each carries. Positions are tried one by one; a valid
+     * record found is stepped over, as a reader would, so the search stays linear over the records a
+     * torn write kept after a lost page. A valid record needs its length, its CRC32C and a forced
+     * offset not beyond itself to match, so bytes that only look like one are vanishingly rare.
      */
     static After recordsAfter(byte[] data, long at, long nonZeroEnd) {
         long firstValid = -1;
-        for (int p = (int) at + 1; p + HEADER < data.length && p < nonZeroEnd; p++) {
-            if (possibleLength(data, p, readInt(data, p)) && problemAt(data, p) == null) {
-                if (firstValid < 0) {
-                    firstValid = p;
-                }
-                if (forcedOffset(data, p) > at) {
-                    return new After(firstValid, p, forcedOffset(data, p));
-                }
+        int p = (int) at + 1;
+        while (p + HEADER < data.length && p < nonZeroEnd) {
+            if (!validAt(data, p)) {
+                p++;
+                continue;
             }
+            if (firstValid < 0) {
+                firstValid = p;
+            }
+            if (forcedOffset(data, p) > at) {
+                return new After(firstValid, p, forcedOffset(data, p));
+            }
+            p += HEADER + readInt(data, p);
         }
         return new After(firstValid, -1, -1);
+    }
+
+    private static boolean validAt(byte[] data, int p) {
+        return possibleLength(data, p, readInt(data, p)) && forcedOffset(data, p) <= p && problemAt(data, p) == null;
     }
 
     static long nonZeroEnd(byte[] data, long from) {

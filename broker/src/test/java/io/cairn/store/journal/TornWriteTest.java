@@ -105,6 +105,22 @@ class TornWriteTest {
     }
 
     @Test
+    void theRecordsAfterABreakAreFoundWithTheForcedOffsetsTheyCarry() {
+        byte[] data = new byte[4096];
+        int broken = Segments.HEADER_SIZE;
+        int kept = broken + SegmentScan.encode(data, broken, 1, body(1, 40), Segments.HEADER_SIZE);
+        int later = kept + SegmentScan.encode(data, kept, 1, body(2, 40), Segments.HEADER_SIZE);
+        int end = later + SegmentScan.encode(data, later, 1, body(3, 40), later);
+        data[broken + 20] ^= 1;
+        SegmentScan.After after = SegmentScan.recordsAfter(data, broken, end);
+        assertThat(after.firstValid()).isEqualTo(kept);
+        assertThat(after.forcedBeyond()).isEqualTo(later);
+        assertThat(after.forcedOffset()).isEqualTo(later);
+        assertThat(SegmentScan.recordsAfter(data, broken, later).tornWrite()).as("without the later group").isTrue();
+        assertThat(SegmentScan.recordsAfter(data, later, end).anyValid()).as("nothing after the last").isFalse();
+    }
+
+    @Test
     void recordsCarryTheOffsetUpToWhichTheSegmentWasForcedWhenTheirGroupWasWritten() throws Exception {
         write(Journal.Mode.SYNC, 50, 2, 3);
         byte[] data = Files.readAllBytes(segment());

@@ -20,7 +20,9 @@ import java.util.Set;
  * {@link #afterCrash} is the disk a restarted machine sees. Optional injected failures model I/O
  * errors.
  *
- * <p>Threading: all methods synchronized on the instance.
+ * <p>Threading: all methods synchronized on the instance, except that a force sleeps
+ * ({@link #forceNanos}, volatile) before it takes the monitor, and that
+ * {@link #crashWhileASegmentWriteIsUnforced} takes it for each look.
  */
 final class PowerLossFiles implements FileLayer {
 
@@ -256,6 +258,16 @@ final class PowerLossFiles implements FileLayer {
                 durableNames.add(p);
             }
         }
+    }
+
+    /**
+     * Makes the bytes of {@code file} from {@code from} on unforced again, as the page cache holds
+     * them after a {@code kill -9} of a broker in {@code periodic} mode: on disk they are zeros.
+     */
+    synchronized void unforce(Path file, long from) {
+        Content c = files.get(file);
+        Arrays.fill(c.durable, (int) from, c.durable.length, (byte) 0);
+        c.unforced.add(new long[] {from, c.current.length - from});
     }
 
     /**

@@ -145,6 +145,37 @@ class TornWriteTest {
     }
 
     @Test
+    void periodicAfterAKillTheReopenedSegmentIsForcedBeforeNewRecordsSayItIs() throws Exception {
+        for (long seed = 1; seed <= 20; seed++) {
+            PowerLossFiles disk = new PowerLossFiles();
+            Path dir = Path.of("/killed");
+            Journal.Options o = options(dir, Journal.Mode.PERIODIC).withFiles(disk);
+            Journal first = Journal.open(o, 0, (s, t, b) -> { });
+            append(first, 20);
+            first.close();
+            disk.unforce(dir.resolve(Segments.segmentName(1)), Segments.HEADER_SIZE); // kill -9: only in the page cache
+            Journal second = Journal.open(o, 0, (s, t, b) -> { }); // recovers the 20 from the page cache
+            append(second, 5);
+            PowerLossFiles after = disk.crash(new java.util.Random(seed), PowerLossFiles.Tear.PAGES);
+            second.close();
+            List<Long> seqs = new ArrayList<>();
+            Journal.open(o.withFiles(after), 0, (s, t, b) -> seqs.add(s)).close();
+            assertThat(seqs).as("seed %d: the reopened records were forced before the next ones were written", seed)
+                    .startsWith(range(1, 20).toArray(Long[]::new));
+        }
+    }
+
+    /** Appends {@code n} records of 1000 bytes as one group and waits until it is written. */
+    private static void append(Journal j, int n) throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        for (int i = 0; i < n; i++) {
+            j.append(1, body(j.lastSeq() + 1, 1000));
+        }
+        j.commit(done::countDown);
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
     void aDamagedRecordInsideTheLastGroupIsATornWriteAndCutOff() throws Exception {
         write(Journal.Mode.SYNC, 50, 2, 8);
         int fourth = recordStart(3);

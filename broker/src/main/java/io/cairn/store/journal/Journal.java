@@ -35,6 +35,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * one starts ({@link SegmentChain}). Before a new segment is started the current one is forced, so
  * damage can only be in the last one.
  *
+ * <p>The producer only places records; the writer seals each one (its CRC, and the offset up to which
+ * the segment is known to be forced, {@link SegmentScan}) when it writes it, so that recovery can tell
+ * a write torn by a power cut, which may keep any subset of its pages, from damage in forced data. The
+ * forced offset is the group's start in {@code SYNC} mode, the last force's end in {@code PERIODIC}
+ * mode and the header's end in a new segment; a reopened segment is forced first, so that it holds.
+ *
  * <p>Threading: {@link #append}, {@link #commit} and {@link #lastSeq} belong to one producer thread;
  * {@link #deleteSegmentsUpTo}, {@link #awaitForced}, {@link #healthy} and {@link #close} may be
  * called from any thread; callbacks run on the writer thread ({@code cairn-journal}), in commit
@@ -98,13 +104,17 @@ public final class Journal implements AutoCloseable {
         final FileLayer.LogFile file;
         final long capacity;
         long end;
+        /** Every byte before it is known to be forced; sealed into each record written ({@link SegmentScan}). */
+        long forcedEnd;
 
+        /** A segment whose data, up to {@code end}, is all forced. */
         Current(long firstSeq, Path path, FileLayer.LogFile file, long capacity, long end) {
             this.firstSeq = firstSeq;
             this.path = path;
             this.file = file;
             this.capacity = capacity;
             this.end = end;
+            this.forcedEnd = end;
         }
 
         boolean hasRecords() {
@@ -253,14 +263,20 @@ public final class Journal implements AutoCloseable {
         return new Current(1, target, f, options.segmentSize(), Segments.HEADER_SIZE);
     }
 
+    /**
+     * Reopens the last segment for writing: cuts a torn tail, and forces what was recovered (after a
+     * kill -9 in {@code periodic} mode it may still be only in the page cache), so that the records
+     * written next may say that everything before them is forced.
+     */
     private static Current reopenLast(Options options, SegmentChain.Walk walk, OldSegment last) throws IOException {
         FileLayer.LogFile f = options.files().open(last.path());
         long end = walk.segments().get(walk.segments().size() - 1).validEnd();
         if (walk.tornBytes() > 0) {
-            log.warn("journal: torn tail cut off in {} at offset {}: {} bytes (never acknowledged)", last.path(),
-                    walk.tornAt(), walk.tornBytes());
+            log.warn("journal: torn tail cut off in {} at offset {}: {} bytes (a write that was never forced, so "
+                    + "never acknowledged in sync mode)", last.path(), walk.tornAt(), walk.tornBytes());
             Segments.zero(f, walk.tornAt(), walk.tornAt() + walk.tornBytes());
         }
+        f.force();
         return new Current(last.firstSeq(), last.path(), f, last.capacity(), end);
     }
 
@@ -272,7 +288,7 @@ public final class Journal implements AutoCloseable {
 
     /** Adds a record to the current batch; returns its sequence number. */
     public long append(int type, byte[] body) {
-        int need = SegmentScan.HEADER + 1 + body.length;
+        int need = SegmentScan.size(body.length);
         if (bufferUsed + need > buffer.length) {
             buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, bufferUsed + need));
         }
@@ -280,7 +296,7 @@ public final class Journal implements AutoCloseable {
             starts = Arrays.copyOf(starts, count * 2);
         }
         starts[count++] = bufferUsed;
-        bufferUsed += SegmentScan.encode(buffer, bufferUsed, type, body);
+        bufferUsed += SegmentScan.place(buffer, bufferUsed, type, body); // the writer seals it
         return ++lastSeq;
     }
 
@@ -487,8 +503,12 @@ public final class Journal implements AutoCloseable {
         written = unforced.count;
     }
 
+    /** Writes records {@code [from, to)} at {@code at}, as one group of the current segment. */
     private void writeRecords(int from, int to, long at) throws IOException {
         if (to > from) {
+            for (int i = from; i < to; i++) {
+                SegmentScan.seal(unforced.bytes, unforced.start(i), current.forcedEnd);
+            }
             current.file.write(ByteBuffer.wrap(unforced.bytes, unforced.start(from), unforced.start(to) - unforced.start(from)), at);
         }
     }
@@ -511,6 +531,7 @@ public final class Journal implements AutoCloseable {
     /** Forces the current segment: the records written so far are durable (after an abandoned write, only those). */
     private void forceCurrent() throws IOException {
         current.file.force();
+        current.forcedEnd = current.end;
         lastForceNanos = System.nanoTime();
         if (written > 0) {
             markDurable(unforced.firstSeq + written - 1);

@@ -15,6 +15,8 @@ import java.util.stream.Stream;
  * cuts the journal at the first problem {@link SegmentChain} finds (a damaged record, an end-of-data
  * marker followed by data, a gap between segments, a truncated, empty or headerless segment, records
  * missing after the snapshot) and deletes what follows, until the journal is one unbroken run again.
+ * It then cuts a torn tail exactly where start-up would (never less, never more), so that the report
+ * lists that too.
  * Damaged snapshots newer than the one used are deleted. The report lists exactly what was dropped:
  * files, byte counts and record sequence numbers. A segment written by a newer Cairn is refused.
  *
@@ -66,7 +68,10 @@ public final class JournalRepair {
             SegmentChain.Walk walk = SegmentChain.walk(files, journalDir, snapshot.seq(), (s, t, b) -> { });
             SegmentChain.Problem p = walk.problem();
             if (p == null) {
-                break;
+                p = tornTail(walk);
+                if (p == null) {
+                    break;
+                }
             }
             if (p.cut() == SegmentChain.Cut.REFUSE || round > 1000) {
                 throw new IOException("cannot repair " + journalDir + ": " + p.what());
@@ -79,6 +84,16 @@ public final class JournalRepair {
             files.syncDirectory(journalDir);
         }
         return new Report(backup, firstFile, firstOffset, dropped);
+    }
+
+    /** The torn tail start-up would cut off, as a cut of its own so that the report lists it; or null. */
+    private static SegmentChain.Problem tornTail(SegmentChain.Walk walk) {
+        if (walk.tornBytes() == 0) {
+            return null;
+        }
+        SegmentChain.Segment last = walk.segments().get(walk.segments().size() - 1);
+        return new SegmentChain.Problem(SegmentChain.Cut.AT_OFFSET, last.path(), walk.tornAt(),
+                "a torn tail: a write that was never forced");
     }
 
     private static void cut(FileLayer files, Path dir, SegmentChain.Problem p, long afterSeq, long segmentSize,

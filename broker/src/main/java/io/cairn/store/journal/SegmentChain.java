@@ -13,8 +13,11 @@ import java.util.List;
  * <p>A segment is read up to the first sequence number of the next one: a later segment that starts
  * at or before the earlier one's last record supersedes it from there on (the writer rewrote records
  * that were not known to be forced into a fresh segment), and what follows in the earlier one is
- * ignored. Anything else that would make recovery start on less than the journal had is reported as
- * the first {@link Problem}, with the cut {@link JournalRepair} makes for it.
+ * ignored. The last segment may end in a torn write: where its valid data stops, the rest is cut off
+ * if it can only be the last write(s), never forced, torn by a power cut, which may keep any subset of
+ * the unforced pages (see {@link #dataProblem}). Anything else that would make recovery start on less
+ * than the journal had is reported as the first {@link Problem}, with the cut {@link JournalRepair}
+ * makes for it.
  *
  * <p>Threading: stateless; used by the thread that opens or repairs a journal.
  */
@@ -135,22 +138,42 @@ final class SegmentChain {
         return null;
     }
 
-    /** Damage in the records of a segment that is not a torn tail, or null. */
+    /**
+     * Damage in the records of a segment that is not a torn tail, or null. Where valid data stops at
+     * {@code d} (damage, or an end-of-data marker) with non-zero bytes after it: in a segment that is
+     * not the last, damage is refused, and so is a marker followed by valid records. In the last
+     * segment it is a torn write, cut off, if every valid record after {@code d} was written while the
+     * segment was forced only up to {@code d} or less ({@link SegmentScan#recordsAfter}): then the
+     * bytes at {@code d} were not yet forced when the power went. A valid record whose group was
+     * written after the segment had been forced beyond {@code d} proves that {@code d} held forced
+     * data: that is refused.
+     */
     private static Problem dataProblem(Path path, SegmentScan.Result r, byte[] data, boolean last) {
-        if (r.limitReached()) {
-            return null; // the rest was superseded by the next segment
+        if (r.limitReached() || r.nonZeroEnd() <= r.validEnd()) {
+            return null; // the rest was superseded by the next segment, or is zeros
         }
-        boolean dataAfter = SegmentScan.validRecordAfter(data, r.validEnd(), r.nonZeroEnd());
-        if (r.damaged() && (!last || dataAfter)) {
-            return new Problem(Cut.AT_OFFSET, path, r.damageAt(), "damaged record in " + path + " at offset " + r.damageAt()
-                    + " (" + r.damage() + ")" + (last ? ", followed by valid records, so it is not a torn tail"
-                    : ", in a segment that is not the last"));
+        if (!last && r.damaged()) {
+            return new Problem(Cut.AT_OFFSET, path, r.damageAt(), "damaged record in " + path + " at offset "
+                    + r.damageAt() + " (" + r.damage() + "), in a segment that is not the last");
         }
-        if (!r.damaged() && dataAfter) {
+        SegmentScan.After after = SegmentScan.recordsAfter(data, r.validEnd(), r.nonZeroEnd());
+        if (last) {
+            return after.tornWrite() ? null : forcedDataLost(path, r, after);
+        }
+        if (after.anyValid()) {
             return new Problem(Cut.AT_OFFSET, path, r.validEnd(), "an end-of-data marker in " + path + " at offset "
                     + r.validEnd() + " is followed by valid records: the data between is lost");
         }
         return null;
+    }
+
+    /** Damage or an end-of-data marker in the last segment at a place that had been forced. */
+    private static Problem forcedDataLost(Path path, SegmentScan.Result r, SegmentScan.After after) {
+        String what = r.damaged() ? "damaged record in " + path + " at offset " + r.damageAt() + " (" + r.damage() + ")"
+                : "an end-of-data marker in " + path + " at offset " + r.validEnd();
+        return new Problem(Cut.AT_OFFSET, path, r.validEnd(), what + " is followed by valid records, and the one at offset "
+                + after.forcedBeyond() + " was written when the segment had been forced up to offset "
+                + after.forcedOffset() + ": the data between was forced and is lost, so it is not a torn tail");
     }
 
     private static Walk end(List<Segment> found, long lastSeq, long afterSeq, long replayed, long tornAt, long tornBytes) {

@@ -6,16 +6,26 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
- * Reads the records of one segment file and finds where valid data ends. A record is
- * {@code [int length][int crc32c][byte type][body]} where length counts type and body, and the CRC
- * covers the length, type and body. A zero header (length and CRC 0) marks the end of data (the
- * preallocated rest of a segment is zeros).
+ * The record format, and reading the records of one segment to find where valid data ends. A record
+ * is {@code [int length][int crc32c][int forced][byte type][body]} where length counts type and body,
+ * and the CRC covers the length, forced, type and body. A zero length and CRC mark the end of data
+ * (the preallocated rest of a segment is zeros).
  *
- * <p>Threading: stateless; used by the thread that opens or repairs a journal.
+ * <p>{@code forced} is the segment offset up to which the segment was known to be forced when the
+ * writer wrote the group (the one positional write) this record belongs to: every byte before it was
+ * durable before any byte of the group was written. In {@code sync} mode that is where the group
+ * begins; in {@code periodic} mode several groups written between two forces carry the same value;
+ * the first group in a new segment carries {@link Segments#HEADER_SIZE}. The producer only places
+ * a record ({@link #place}); the writer {@link #seal}s it once it knows where it goes (again after a
+ * rewrite into a fresh segment). {@link #recordsAfter} uses it to tell a torn write from damage in
+ * forced data.
+ *
+ * <p>Threading: stateless; {@link #place} and {@link #seal} run on the thread owning the buffer, the
+ * rest on the thread that opens or repairs a journal.
  */
 final class SegmentScan {
 
-    static final int HEADER = 8;
+    static final int HEADER = 12;
 
     /** Receives each valid record with its position in the segment. */
     interface Visitor {
@@ -31,6 +41,22 @@ final class SegmentScan {
     record Result(long validEnd, long records, boolean limitReached, long damageAt, String damage, long nonZeroEnd) {
         boolean damaged() {
             return damageAt >= 0;
+        }
+    }
+
+    /**
+     * What follows a break in the records at offset {@code at}: the first valid record after it
+     * ({@code -1} if none), and the first valid record whose group was written when the segment was
+     * already forced beyond {@code at} ({@code -1} if none), with the forced offset it carries.
+     */
+    record After(long firstValid, long forcedBeyond, long forcedOffset) {
+        boolean anyValid() {
+            return firstValid >= 0;
+        }
+
+        /** Every valid record after the break belongs to a group written before the break was forced. */
+        boolean tornWrite() {
+            return forcedBeyond < 0;
         }
     }
 
@@ -91,30 +117,60 @@ final class SegmentScan {
             return "record header cut off";
         }
         int length = readInt(data, off);
-        if (length < 1 || (long) off + HEADER + length > data.length) {
+        if (!possibleLength(data, off, length)) {
             return "impossible record length " + length;
         }
-        CRC32C crc = new CRC32C();
-        crc.update(data, off, 4);
-        crc.update(data, off + HEADER, length);
-        if ((int) crc.getValue() != readInt(data, off + 4)) {
+        if (crc(data, off, length) != readInt(data, off + 4)) {
             return "checksum mismatch";
         }
         return null;
     }
 
+    private static boolean possibleLength(byte[] data, int off, int length) {
+        return length >= 1 && (long) off + HEADER + length <= data.length;
+    }
+
+    /** The CRC of the record at {@code off}: its length, then its forced offset, type and body. */
+    private static int crc(byte[] data, int off, int length) {
+        CRC32C crc = new CRC32C();
+        crc.update(data, off, 4);
+        crc.update(data, off + 8, 4 + length);
+        return (int) crc.getValue();
+    }
+
+    /** The forced offset a valid record at {@code off} carries. */
+    static long forcedOffset(byte[] data, int off) {
+        return readInt(data, off + 8) & 0xFFFFFFFFL;
+    }
+
     /**
-     * Whether any valid record starts after {@code from} and before {@code nonZeroEnd} (none can
-     * start later): damage or an end-of-data marker followed by data is corruption, not a torn tail.
+     * Looks for valid records after the break at {@code at} and before {@code nonZeroEnd} (no record
+     * can start later), and at the forced offset each carries. Positions are tried one by one; a valid
+     * record found is stepped over, as a reader would, so the search stays linear over the records a
+     * torn write kept after a lost page. A valid record needs its length, its CRC32C and a forced
+     * offset not beyond itself to match, so bytes that only look like one are vanishingly rare.
      */
-    static boolean validRecordAfter(byte[] data, long from, long nonZeroEnd) {
-        for (int p = (int) from + 1; p + HEADER < data.length && p < nonZeroEnd; p++) {
-            int length = readInt(data, p);
-            if (length >= 1 && (long) p + HEADER + length <= data.length && problemAt(data, p) == null) {
-                return true;
+    static After recordsAfter(byte[] data, long at, long nonZeroEnd) {
+        long firstValid = -1;
+        int p = (int) at + 1;
+        while (p + HEADER < data.length && p < nonZeroEnd) {
+            if (!validAt(data, p)) {
+                p++;
+                continue;
             }
+            if (firstValid < 0) {
+                firstValid = p;
+            }
+            if (forcedOffset(data, p) > at) {
+                return new After(firstValid, p, forcedOffset(data, p));
+            }
+            p += HEADER + readInt(data, p);
         }
-        return false;
+        return new After(firstValid, -1, -1);
+    }
+
+    private static boolean validAt(byte[] data, int p) {
+        return possibleLength(data, p, readInt(data, p)) && forcedOffset(data, p) <= p && problemAt(data, p) == null;
     }
 
     static long nonZeroEnd(byte[] data, long from) {
@@ -130,17 +186,34 @@ final class SegmentScan {
         return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
     }
 
-    /** Encodes one record into {@code out} at {@code off}; returns the bytes written. */
-    static int encode(byte[] out, int off, int type, byte[] body) {
-        int length = body.length + 1;
-        writeInt(out, off, length);
+    /** The bytes a record with a body of {@code bodyLength} bytes takes. */
+    static int size(int bodyLength) {
+        return HEADER + 1 + bodyLength;
+    }
+
+    /**
+     * Places one record's length, type and body into {@code out} at {@code off}, to be {@link #seal}ed
+     * before it is written; returns its size.
+     */
+    static int place(byte[] out, int off, int type, byte[] body) {
+        writeInt(out, off, body.length + 1);
         out[off + HEADER] = (byte) type;
         System.arraycopy(body, 0, out, off + HEADER + 1, body.length);
-        CRC32C crc = new CRC32C();
-        crc.update(out, off, 4);
-        crc.update(out, off + HEADER, length);
-        writeInt(out, off + 4, (int) crc.getValue());
+        return size(body.length);
+    }
+
+    /** Sets the forced offset of the placed record at {@code off} and its CRC; returns its size. */
+    static int seal(byte[] out, int off, long forced) {
+        int length = readInt(out, off);
+        writeInt(out, off + 8, (int) forced);
+        writeInt(out, off + 4, crc(out, off, length));
         return HEADER + length;
+    }
+
+    /** Places and seals one record (for tools and tests that build segments). */
+    static int encode(byte[] out, int off, int type, byte[] body, long forced) {
+        place(out, off, type, body);
+        return seal(out, off, forced);
     }
 
     static void writeInt(byte[] b, int off, int v) {

@@ -154,7 +154,7 @@ class JournalRecoveryTest {
         byte[] old = new byte[(int) SEGMENT];
         int off = 0;
         for (int s = 1; s <= 3; s++) {
-            off += SegmentScan.encode(old, off, 1, body(s, 20)); // the format before segment headers
+            off += SegmentScan.encode(old, off, 1, body(s, 20), 0); // the format before segment headers
         }
         Files.write(segment(1), old);
         assertRefused(0, segment(1).toString(), "no segment header", "./cairn repair");

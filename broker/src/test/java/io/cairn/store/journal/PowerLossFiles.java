@@ -14,15 +14,31 @@ import java.util.Set;
 
 /**
  * An in-memory {@link FileLayer} that models a power cut: per file it keeps the bytes made durable
- * by {@code force()} and the writes since; {@link #crash} keeps the durable bytes plus a random
- * prefix of the unforced writes (a torn write), forgets files whose creation was never made durable
- * by a directory sync, and from then on every operation fails, as on a dead machine.
+ * by {@code force()} and the writes since; {@link #crash} keeps the durable bytes plus some of the
+ * unforced writes ({@link Tear}), forgets files whose creation was never made durable by a directory
+ * sync, and from then on every operation fails, as on a dead machine.
  * {@link #afterCrash} is the disk a restarted machine sees. Optional injected failures model I/O
  * errors.
  *
- * <p>Threading: all methods synchronized on the instance.
+ * <p>Threading: all methods synchronized on the instance, except that a force sleeps
+ * ({@link #forceNanos}, volatile) before it takes the monitor, and that
+ * {@link #crashWhileASegmentWriteIsUnforced} takes it for each look.
  */
 final class PowerLossFiles implements FileLayer {
+
+    /** What a power cut keeps of the writes since the last force. */
+    enum Tear {
+        /** The writes in order until a random one is lost, each kept up to a random byte. */
+        PREFIX,
+        /**
+         * A random subset of the {@value #PAGE}-byte pages they touched, each page wholly kept or wholly
+         * lost (then it holds what was last forced there: zeros, or older bytes), in any order, as a
+         * disk writing back dirty pages may leave them.
+         */
+        PAGES
+    }
+
+    static final int PAGE = 4096;
 
     private static final class Content {
         byte[] durable = new byte[0];
@@ -41,13 +57,20 @@ final class PowerLossFiles implements FileLayer {
      * as a success.
      */
     int failWriterForcesAndForget;
+    /** How long a force takes, as on a real disk (while it runs, a crash finds the writes unforced). */
+    volatile long forceNanos;
 
     synchronized boolean crashed() {
         return crashed;
     }
 
-    /** Freezes what a power cut would leave behind. */
+    /** Freezes what a power cut would leave behind, keeping a torn prefix of the unforced writes. */
     synchronized PowerLossFiles crash(Random random) {
+        return crash(random, Tear.PREFIX);
+    }
+
+    /** Freezes what a power cut would leave behind. */
+    synchronized PowerLossFiles crash(Random random, Tear tear) {
         PowerLossFiles after = new PowerLossFiles();
         for (Map.Entry<Path, Content> e : files.entrySet()) {
             if (!durableNames.contains(e.getKey())) {
@@ -55,12 +78,10 @@ final class PowerLossFiles implements FileLayer {
             }
             Content c = e.getValue();
             byte[] image = Arrays.copyOf(c.durable, Math.max(c.durable.length, c.current.length));
-            for (long[] w : c.unforced) {
-                if (random.nextInt(3) == 0) {
-                    break; // this write and every later one never reached the platter
-                }
-                int keep = random.nextInt((int) w[1] + 1); // a torn prefix
-                System.arraycopy(c.current, (int) w[0], image, (int) w[0], keep);
+            if (tear == Tear.PREFIX) {
+                keepPrefix(c, image, random);
+            } else {
+                keepPages(c, image, random);
             }
             Content k = new Content();
             k.durable = image;
@@ -70,6 +91,54 @@ final class PowerLossFiles implements FileLayer {
         }
         crashed = true;
         return after;
+    }
+
+    /**
+     * Cuts the power ({@link Tear#PAGES}) as soon as a segment has writes that are not forced, or after
+     * {@code timeoutMs} if none comes.
+     */
+    PowerLossFiles crashWhileASegmentWriteIsUnforced(Random random, long timeoutMs) {
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        while (true) {
+            synchronized (this) {
+                if (unforcedSegmentWrites() || System.nanoTime() > deadline) {
+                    return crash(random, Tear.PAGES);
+                }
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
+    }
+
+    private boolean unforcedSegmentWrites() {
+        return files.entrySet().stream().anyMatch(e -> e.getKey().toString().endsWith(Segments.SUFFIX)
+                && !e.getValue().unforced.isEmpty());
+    }
+
+    private static void keepPrefix(Content c, byte[] image, Random random) {
+        for (long[] w : c.unforced) {
+            if (random.nextInt(3) == 0) {
+                break; // this write and every later one never reached the platter
+            }
+            int keep = random.nextInt((int) w[1] + 1); // a torn prefix
+            System.arraycopy(c.current, (int) w[0], image, (int) w[0], keep);
+        }
+    }
+
+    /** Keeps each page an unforced write touched with a probability chosen at random for this cut. */
+    private static void keepPages(Content c, byte[] image, Random random) {
+        Set<Long> pages = new HashSet<>();
+        for (long[] w : c.unforced) {
+            for (long page = w[0] / PAGE; page * PAGE < w[0] + w[1]; page++) {
+                pages.add(page);
+            }
+        }
+        double keep = random.nextDouble();
+        for (long page : pages.stream().sorted().toList()) {
+            if (random.nextDouble() < keep) {
+                int from = (int) (page * PAGE);
+                System.arraycopy(c.current, from, image, from, Math.min(PAGE, c.current.length - from));
+            }
+        }
     }
 
     private void alive() throws IOException {
@@ -116,6 +185,9 @@ final class PowerLossFiles implements FileLayer {
 
             @Override
             public void force() throws IOException {
+                if (forceNanos > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(forceNanos);
+                }
                 synchronized (PowerLossFiles.this) {
                     if (failWriterForcesAndForget > 0 && Thread.currentThread().getName().equals("cairn-journal")) {
                         failWriterForcesAndForget--;
@@ -186,6 +258,27 @@ final class PowerLossFiles implements FileLayer {
                 durableNames.add(p);
             }
         }
+    }
+
+    /**
+     * Makes the bytes of {@code file} from {@code from} on unforced again, as the page cache holds
+     * them after a {@code kill -9} of a broker in {@code periodic} mode: on disk they are zeros.
+     */
+    synchronized void unforce(Path file, long from) {
+        Content c = files.get(file);
+        Arrays.fill(c.durable, (int) from, c.durable.length, (byte) 0);
+        c.unforced.add(new long[] {from, c.current.length - from});
+    }
+
+    /**
+     * Whether the last segment in {@code dir} has a valid record after the place where its valid
+     * data breaks off: a cut that kept a page after one it lost (for tests to show they hit one).
+     */
+    boolean validRecordsAfterTheBreak(Path dir) throws IOException {
+        List<Path> segments = Segments.segmentPaths(this, dir);
+        byte[] data = SegmentScan.readAll(this, segments.get(segments.size() - 1));
+        SegmentScan.Result r = SegmentScan.scan(data, Segments.HEADER_SIZE, Long.MAX_VALUE, (o, t, b) -> { });
+        return SegmentScan.recordsAfter(data, r.validEnd(), r.nonZeroEnd()).anyValid();
     }
 
     /** Flips one bit of a file's durable and current content (a media error). */

@@ -47,7 +47,9 @@ class BrokerPowerLossTest {
     @Test
     void everyAcknowledgedMessageSurvivesAPowerCutKeepingAnySubsetOfUnforcedPages() throws Exception {
         long acknowledgedOverall = 0;
-        for (long seed = 1; seed <= 8; seed++) {
+        // at least 8 cuts, and more (up to 24) until two of them lost a page but kept a later one:
+        // how many unforced pages a cut finds depends on the machine's load
+        for (long seed = 1; seed <= 8 || (cutsKeepingAPageAfterALostOne < 2 && seed <= 24); seed++) {
             acknowledgedOverall += runOnce(seed, PowerLossFiles.Tear.PAGES, Journal.Mode.SYNC);
         }
         assertThat(acknowledgedOverall).as("the cuts hit acknowledged traffic").isGreaterThan(500);
@@ -56,7 +58,7 @@ class BrokerPowerLossTest {
 
     @Test
     void periodicTheBrokerStartsByItselfAfterAPowerCutKeepingAnySubsetOfUnforcedPages() throws Exception {
-        for (long seed = 1; seed <= 6; seed++) {
+        for (long seed = 1; seed <= 6 || (cutsKeepingAPageAfterALostOne < 2 && seed <= 24); seed++) {
             runOnce(seed, PowerLossFiles.Tear.PAGES, Journal.Mode.PERIODIC); // periodic may lose acknowledged messages
         }
         assertThat(cutsKeepingAPageAfterALostOne).as("cuts that lost a page but kept a later one").isGreaterThan(1);

@@ -85,10 +85,15 @@ public interface FileLayer {
                     if (ch.size() < size) {
                         // writing the zeros (not a sparse setLength) reserves the blocks now, so a
                         // full disk shows up here and not as a failed write of acknowledged data
+                        // forced every few MiB: a burst of dirty zeros would otherwise be flushed
+                        // with (and delay) the journal's next fdatasync on the same file system
                         ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
                         for (long p = ch.size(); p < size; p += zeros.capacity()) {
                             zeros.clear().limit((int) Math.min(zeros.capacity(), size - p));
                             write(zeros, p);
+                            if ((p + zeros.capacity()) % Segments.ZERO_FORCE_EVERY == 0) {
+                                ch.force(false);
+                            }
                         }
                         ch.force(true);
                     }

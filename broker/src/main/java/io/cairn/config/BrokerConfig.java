@@ -43,7 +43,7 @@ public record BrokerConfig(
         }
     }
 
-    /** Protocol limits. Names follow running.md; {@code maxTopicLevels} 0 = no limit. */
+    /** Protocol limits. Names follow docs/configuration.md; {@code maxTopicLevels} 0 = no limit. */
     public record Mqtt(int maxKeepalive, int receiveMaximum, int maxInflight, int maxPacketSize,
                        int maxQos, boolean retainAvailable, int topicAliasMaximum,
                        long sessionExpiryMax, int maxQueuedMessages, long maxQueuedBytes,

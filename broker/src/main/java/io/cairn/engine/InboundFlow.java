@@ -17,14 +17,13 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Messages from publishers (and Wills): routes them, queues them for every subscriber in one
  * journaled command, and acknowledges by QoS; holds an inbound QoS 2 packet id until PUBREL so that a
  * re-sent PUBLISH is acknowledged again and never routed twice.
  *
- * <p>Threading: engine thread only, except {@link #droppedForQuota}, readable from any thread.
+ * <p>Threading: engine thread only.
  */
 final class InboundFlow {
 
@@ -37,7 +36,6 @@ final class InboundFlow {
     private final OutboundFlow outbound;
     private final Store store;
     private final QueueLimits limits;
-    private final AtomicLong droppedForQuota = new AtomicLong();
 
     InboundFlow(BrokerState state, Batch batch, Map<String, Connection> connected, OutboundFlow outbound,
                 Store store, QueueLimits limits) {
@@ -48,10 +46,6 @@ final class InboundFlow {
         this.outbound = outbound;
         this.store = store;
         this.limits = limits;
-    }
-
-    long droppedForQuota() {
-        return droppedForQuota.get();
     }
 
     void publish(Connection c, InboundPublish p) {
@@ -68,7 +62,6 @@ final class InboundFlow {
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
         Router.Result routed = router.route(m, c.clientId, connected.keySet(), limits);
         if (routed.overQuota()) {
-            droppedForQuota.incrementAndGet();
             if (c.reasonCodes && p.qos() > 0) {
                 acknowledge(c, p, AckResult.QUOTA_EXCEEDED);
                 return;

@@ -82,11 +82,6 @@ public final class SessionEngine implements AutoCloseable {
         thread.start();
     }
 
-    /** Messages refused or not queued because a session's queue was full (counted for metrics). */
-    public long droppedForQuota() {
-        return inbound.droppedForQuota();
-    }
-
     // ---------------------------------------------------------------- entry points (any thread)
 
     public void connect(Connection c) {

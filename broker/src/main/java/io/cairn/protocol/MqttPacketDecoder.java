@@ -240,8 +240,13 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         return new MqttPublishMessage(fixed, new MqttPublishVariableHeader(topic, packetId, props), payload);
     }
 
-    private static final Set<Integer> PUBACK_CODES = Set.of(0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99);
-    private static final Set<Integer> PUBREL_CODES = Set.of(0x00, 0x92);
+    /** The codes a client may put in PUBACK and PUBREC (5.0 sections 3.4.2.1, 3.5.2.1). */
+    private static final Set<Integer> PUBACK_CODES = Set.of(ReasonCodes.SUCCESS, ReasonCodes.NO_MATCHING_SUBSCRIBERS,
+            ReasonCodes.UNSPECIFIED_ERROR, ReasonCodes.IMPLEMENTATION_SPECIFIC, ReasonCodes.NOT_AUTHORIZED,
+            ReasonCodes.TOPIC_NAME_INVALID, ReasonCodes.PACKET_ID_IN_USE, ReasonCodes.QUOTA_EXCEEDED,
+            ReasonCodes.PAYLOAD_FORMAT_INVALID);
+    /** The codes of PUBREL and PUBCOMP (5.0 sections 3.6.2.1, 3.7.2.1). */
+    private static final Set<Integer> PUBREL_CODES = Set.of(ReasonCodes.SUCCESS, ReasonCodes.PACKET_ID_NOT_FOUND);
 
     private Object pubReply(MqttMessageType type, int flags, int expectedFlags, ByteBuf b) {
         requireFlags(flags, expectedFlags, type.name()); // [MQTT-3.6.1-1] for PUBREL
@@ -328,8 +333,13 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         return new MqttMessage(fixed(type, 0, 0));
     }
 
-    private static final Set<Integer> CLIENT_DISCONNECT_CODES = Set.of(0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x90,
-            0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99);
+    /** The DISCONNECT codes a client may send (5.0 section 3.14.2.1, those marked Client or both). */
+    private static final Set<Integer> CLIENT_DISCONNECT_CODES = Set.of(ReasonCodes.SUCCESS,
+            ReasonCodes.DISCONNECT_WITH_WILL, ReasonCodes.UNSPECIFIED_ERROR, ReasonCodes.MALFORMED_PACKET,
+            ReasonCodes.PROTOCOL_ERROR, ReasonCodes.IMPLEMENTATION_SPECIFIC, ReasonCodes.NOT_AUTHORIZED,
+            ReasonCodes.TOPIC_NAME_INVALID, ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, ReasonCodes.TOPIC_ALIAS_INVALID,
+            ReasonCodes.PACKET_TOO_LARGE, ReasonCodes.MESSAGE_RATE_TOO_HIGH, ReasonCodes.QUOTA_EXCEEDED,
+            ReasonCodes.ADMINISTRATIVE_ACTION, ReasonCodes.PAYLOAD_FORMAT_INVALID);
 
     private Object disconnect(int flags, ByteBuf b) {
         requireFlags(flags, 0, "DISCONNECT"); // [MQTT-3.14.1-1]
@@ -351,7 +361,8 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
         }
         requireFlags(flags, 0, "AUTH"); // [MQTT-3.15.1-1]
         int reason = b.isReadable() ? b.readUnsignedByte() : 0;
-        if (reason != 0x00 && reason != 0x18 && reason != 0x19) {
+        if (reason != ReasonCodes.SUCCESS && reason != ReasonCodes.CONTINUE_AUTHENTICATION
+                && reason != ReasonCodes.RE_AUTHENTICATE) {
             throw new Malformed(ReasonCodes.MALFORMED_PACKET, "AUTH reason " + reason);
         }
         MqttProperties props = b.isReadable() ? PropertyDecoder.decode(b, Where.AUTH) : MqttProperties.NO_PROPERTIES;

@@ -107,41 +107,94 @@ public final class BrokerState {
 
     /** Applies one command. */
     public void apply(Command command) {
-        if (command instanceof Command.Publish c) {
-            publish(c);
-        } else if (command instanceof Command.AssignOutbound c) {
+        command.accept(applier);
+    }
+
+    /** How each kind of command changes the state. */
+    private final Command.Visitor<Void> applier = new Command.Visitor<>() {
+        @Override
+        public Void openSession(Command.OpenSession c) {
+            BrokerState.this.openSession(c);
+            return null;
+        }
+
+        @Override
+        public Void setExpiry(Command.SetExpiry c) {
+            withSession(c.clientId(), s -> s.setExpiryInterval(c.expiryInterval()));
+            return null;
+        }
+
+        @Override
+        public Void clearWill(Command.ClearWill c) {
+            withSession(c.clientId(), s -> s.setWill(null));
+            return null;
+        }
+
+        @Override
+        public Void detach(Command.Detach c) {
+            withSession(c.clientId(), s -> s.setDeadlines(c.expiresAtMillis(), c.willAtMillis()));
+            return null;
+        }
+
+        @Override
+        public Void endSession(Command.EndSession c) {
+            BrokerState.this.endSession(c.clientId());
+            return null;
+        }
+
+        @Override
+        public Void subscribe(Command.Subscribe c) {
+            BrokerState.this.subscribe(c);
+            return null;
+        }
+
+        @Override
+        public Void unsubscribe(Command.Unsubscribe c) {
+            BrokerState.this.unsubscribe(c);
+            return null;
+        }
+
+        @Override
+        public Void publish(Command.Publish c) {
+            BrokerState.this.publish(c);
+            return null;
+        }
+
+        @Override
+        public Void releaseInbound(Command.ReleaseInbound c) {
+            withSession(c.clientId(), s -> s.releaseInbound(c.packetId()));
+            return null;
+        }
+
+        @Override
+        public Void assignOutbound(Command.AssignOutbound c) {
             assign(c);
-        } else if (command instanceof Command.CompleteOutbound c) {
-            withSession(c.clientId(), s -> s.inflight().remove(c.packetId()));
-        } else if (command instanceof Command.ReceivedOutbound c) {
+            return null;
+        }
+
+        @Override
+        public Void receivedOutbound(Command.ReceivedOutbound c) {
             withSession(c.clientId(), s -> {
                 SessionState.Inflight f = s.inflight().get(c.packetId());
                 if (f != null) {
                     f.released = true;
                 }
             });
-        } else if (command instanceof Command.ReleaseInbound c) {
-            withSession(c.clientId(), s -> s.releaseInbound(c.packetId()));
-        } else if (command instanceof Command.Dequeue c) {
-            withSession(c.clientId(), s -> s.removeQueued(c.messageId()));
-        } else if (command instanceof Command.Subscribe c) {
-            subscribe(c);
-        } else if (command instanceof Command.Unsubscribe c) {
-            unsubscribe(c);
-        } else if (command instanceof Command.OpenSession c) {
-            openSession(c);
-        } else if (command instanceof Command.SetExpiry c) {
-            withSession(c.clientId(), s -> s.setExpiryInterval(c.expiryInterval()));
-        } else if (command instanceof Command.ClearWill c) {
-            withSession(c.clientId(), s -> s.setWill(null));
-        } else if (command instanceof Command.EndSession c) {
-            endSession(c.clientId());
-        } else if (command instanceof Command.Detach c) {
-            withSession(c.clientId(), s -> s.setDeadlines(c.expiresAtMillis(), c.willAtMillis()));
-        } else {
-            throw new IllegalArgumentException("unknown command " + command);
+            return null;
         }
-    }
+
+        @Override
+        public Void completeOutbound(Command.CompleteOutbound c) {
+            withSession(c.clientId(), s -> s.inflight().remove(c.packetId()));
+            return null;
+        }
+
+        @Override
+        public Void dequeue(Command.Dequeue c) {
+            withSession(c.clientId(), s -> s.removeQueued(c.messageId()));
+            return null;
+        }
+    };
 
     private void withSession(String clientId, java.util.function.Consumer<SessionState> change) {
         SessionState s = sessions.get(clientId);

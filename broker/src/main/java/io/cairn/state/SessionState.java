@@ -106,9 +106,6 @@ public final class SessionState {
         return inboundQos2.contains(packetId);
     }
 
-    public int inboundHeld() {
-        return inboundQos2.size();
-    }
 
     /** The next packet id not in flight, cycling through 1..65535 [MQTT-2.3.1-1]; 0 when all are in use. */
     public int nextFreePacketId() {

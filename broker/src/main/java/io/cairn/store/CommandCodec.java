@@ -37,75 +37,173 @@ public final class CommandCodec {
 
     /** The record type of a command. */
     public static byte type(Command c) {
-        if (c instanceof Command.Publish) {
-            return PUBLISH;
-        } else if (c instanceof Command.AssignOutbound) {
-            return ASSIGN_OUTBOUND;
-        } else if (c instanceof Command.CompleteOutbound) {
-            return COMPLETE_OUTBOUND;
-        } else if (c instanceof Command.ReceivedOutbound) {
-            return RECEIVED_OUTBOUND;
-        } else if (c instanceof Command.ReleaseInbound) {
-            return RELEASE_INBOUND;
-        } else if (c instanceof Command.Dequeue) {
-            return DEQUEUE;
-        } else if (c instanceof Command.Subscribe) {
-            return SUBSCRIBE;
-        } else if (c instanceof Command.Unsubscribe) {
-            return UNSUBSCRIBE;
-        } else if (c instanceof Command.OpenSession) {
-            return OPEN_SESSION;
-        } else if (c instanceof Command.SetExpiry) {
-            return SET_EXPIRY;
-        } else if (c instanceof Command.ClearWill) {
-            return CLEAR_WILL;
-        } else if (c instanceof Command.EndSession) {
-            return END_SESSION;
-        } else if (c instanceof Command.Detach) {
-            return DETACH;
-        }
-        throw new IllegalArgumentException("unknown command " + c);
+        return c.accept(TYPE).byteValue();
     }
 
-    /** The record body of a command. */
+    /** The record body of a command: its client id, then what its type needs. */
     public static byte[] encode(Command c) {
         Wire.Writer w = new Wire.Writer(64);
         w.str(c.clientId());
-        if (c instanceof Command.Publish p) {
-            w.i32(p.inboundPacketId());
-            writeMessage(w, p.message());
-            w.i32(p.routes().size());
-            for (Command.Route r : p.routes()) {
-                w.str(r.clientId()).u8(r.qos()).bool(r.retain()).ints(r.subscriptionIds());
-            }
-        } else if (c instanceof Command.AssignOutbound a) {
-            w.i32(a.packetId()).i64(a.messageId());
-        } else if (c instanceof Command.CompleteOutbound a) {
-            w.i32(a.packetId());
-        } else if (c instanceof Command.ReceivedOutbound a) {
-            w.i32(a.packetId());
-        } else if (c instanceof Command.ReleaseInbound a) {
-            w.i32(a.packetId());
-        } else if (c instanceof Command.Dequeue d) {
-            w.i64(d.messageId());
-        } else if (c instanceof Command.Subscribe s) {
-            w.str(s.filter());
-            writeOptions(w, s.options());
-            w.i32(s.retainedTopics().size());
-            for (String t : s.retainedTopics()) {
+        c.accept(new BodyWriter(w));
+        return w.toByteArray();
+    }
+
+    /** The record type of each kind of command; a type number is never reused for another layout. */
+    private static final Command.Visitor<Integer> TYPE = new Command.Visitor<>() {
+        @Override
+        public Integer openSession(Command.OpenSession c) {
+            return OPEN_SESSION;
+        }
+
+        @Override
+        public Integer setExpiry(Command.SetExpiry c) {
+            return SET_EXPIRY;
+        }
+
+        @Override
+        public Integer clearWill(Command.ClearWill c) {
+            return CLEAR_WILL;
+        }
+
+        @Override
+        public Integer detach(Command.Detach c) {
+            return DETACH;
+        }
+
+        @Override
+        public Integer endSession(Command.EndSession c) {
+            return END_SESSION;
+        }
+
+        @Override
+        public Integer subscribe(Command.Subscribe c) {
+            return SUBSCRIBE;
+        }
+
+        @Override
+        public Integer unsubscribe(Command.Unsubscribe c) {
+            return UNSUBSCRIBE;
+        }
+
+        @Override
+        public Integer publish(Command.Publish c) {
+            return PUBLISH;
+        }
+
+        @Override
+        public Integer releaseInbound(Command.ReleaseInbound c) {
+            return RELEASE_INBOUND;
+        }
+
+        @Override
+        public Integer assignOutbound(Command.AssignOutbound c) {
+            return ASSIGN_OUTBOUND;
+        }
+
+        @Override
+        public Integer receivedOutbound(Command.ReceivedOutbound c) {
+            return RECEIVED_OUTBOUND;
+        }
+
+        @Override
+        public Integer completeOutbound(Command.CompleteOutbound c) {
+            return COMPLETE_OUTBOUND;
+        }
+
+        @Override
+        public Integer dequeue(Command.Dequeue c) {
+            return DEQUEUE;
+        }
+    };
+
+    /** Writes what follows the client id in each kind of record. */
+    private record BodyWriter(Wire.Writer w) implements Command.Visitor<Void> {
+        @Override
+        public Void openSession(Command.OpenSession c) {
+            w.bool(c.cleanStart()).i64(c.expiryInterval());
+            writeWill(w, c.will());
+            return null;
+        }
+
+        @Override
+        public Void setExpiry(Command.SetExpiry c) {
+            w.i64(c.expiryInterval());
+            return null;
+        }
+
+        @Override
+        public Void clearWill(Command.ClearWill c) {
+            return null;
+        }
+
+        @Override
+        public Void detach(Command.Detach c) {
+            w.i64(c.expiresAtMillis()).i64(c.willAtMillis());
+            return null;
+        }
+
+        @Override
+        public Void endSession(Command.EndSession c) {
+            return null;
+        }
+
+        @Override
+        public Void subscribe(Command.Subscribe c) {
+            w.str(c.filter());
+            writeOptions(w, c.options());
+            w.i32(c.retainedTopics().size());
+            for (String t : c.retainedTopics()) {
                 w.str(t);
             }
-        } else if (c instanceof Command.Unsubscribe u) {
-            w.str(u.filter());
-        } else if (c instanceof Command.OpenSession o) {
-            w.bool(o.cleanStart()).i64(o.expiryInterval());
-            writeWill(w, o.will());
-        } else if (c instanceof Command.SetExpiry e) {
-            w.i64(e.expiryInterval());
-        } else if (c instanceof Command.Detach d) {
-            w.i64(d.expiresAtMillis()).i64(d.willAtMillis());
+            return null;
         }
-        return w.toByteArray();
+
+        @Override
+        public Void unsubscribe(Command.Unsubscribe c) {
+            w.str(c.filter());
+            return null;
+        }
+
+        @Override
+        public Void publish(Command.Publish c) {
+            w.i32(c.inboundPacketId());
+            writeMessage(w, c.message());
+            w.i32(c.routes().size());
+            for (Command.Route r : c.routes()) {
+                w.str(r.clientId()).u8(r.qos()).bool(r.retain()).ints(r.subscriptionIds());
+            }
+            return null;
+        }
+
+        @Override
+        public Void releaseInbound(Command.ReleaseInbound c) {
+            w.i32(c.packetId());
+            return null;
+        }
+
+        @Override
+        public Void assignOutbound(Command.AssignOutbound c) {
+            w.i32(c.packetId()).i64(c.messageId());
+            return null;
+        }
+
+        @Override
+        public Void receivedOutbound(Command.ReceivedOutbound c) {
+            w.i32(c.packetId());
+            return null;
+        }
+
+        @Override
+        public Void completeOutbound(Command.CompleteOutbound c) {
+            w.i32(c.packetId());
+            return null;
+        }
+
+        @Override
+        public Void dequeue(Command.Dequeue c) {
+            w.i64(c.messageId());
+            return null;
+        }
     }
 
     /** Decodes a record; throws {@link Wire.FormatException} for a body that does not fit its type. */

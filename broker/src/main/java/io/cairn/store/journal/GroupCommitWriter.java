@@ -22,7 +22,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * report the next force as a success. The writer keeps every record written since the last successful
  * force ({@link UnforcedRecords}); after a failure it starts a fresh segment named by the first record
  * not known to be durable, writes those records again there and forces, retrying with back-off.
- * Nothing is reported durable before that, and {@link #healthy()} is false meanwhile.
+ * Nothing is reported durable before that, and {@link #healthy()} is false meanwhile. Recovery reads
+ * an earlier segment only up to where a later one starts ({@link SegmentChain}). Before a new segment
+ * gets data the current one is forced, so damage can only be in the last one.
+ *
+ * <p>The producer only places records; the writer seals each one (its CRC, and the offset up to which
+ * the segment is known to be forced, {@link SegmentScan}) when it writes it, so that recovery can tell
+ * a write torn by a power cut, which may keep any subset of its pages, from damage in forced data. The
+ * forced offset is the group's start in {@code SYNC} mode, the last force's end in {@code PERIODIC}
+ * mode and the header's end in a new segment; a reopened segment is forced first
+ * ({@link JournalRecovery}), so that it holds.
  *
  * <p>Threading: {@link #submit} is called by the producer thread; {@link #awaitForced},
  * {@link #deleteSegmentsUpTo}, {@link #healthy}, {@link #failures} and {@link #close} by any thread;
@@ -163,23 +172,8 @@ final class GroupCommitWriter {
 
     private void writeLoop() {
         List<RecordBuffer.Batch> group = new ArrayList<>();
-        while (true) {
-            List<Long> deletes;
-            lock.lock();
-            try {
-                while (pending.isEmpty() && deleteRequests.isEmpty() && !closing && !periodicForceDue()) {
-                    awaitWork();
-                }
-                if (pending.isEmpty() && closing) {
-                    break;
-                }
-                group.addAll(pending);
-                pending.clear();
-                deletes = new ArrayList<>(deleteRequests);
-                deleteRequests.clear();
-            } finally {
-                lock.unlock();
-            }
+        List<Long> deletes;
+        while ((deletes = takeWork(group)) != null) {
             if (!group.isEmpty()) {
                 if (writeDurably(group)) {
                     group.forEach(b -> b.onDurable().run()); // a callback that throws is a bug: run() fail-stops
@@ -195,6 +189,29 @@ final class GroupCommitWriter {
         }
         if (unforced.count() > 0) {
             forceDurably();
+        }
+    }
+
+    /**
+     * Waits for work, then moves every pending batch into {@code group} and returns the delete requests;
+     * null once the journal is closing and nothing is pending.
+     */
+    private List<Long> takeWork(List<RecordBuffer.Batch> group) {
+        lock.lock();
+        try {
+            while (pending.isEmpty() && deleteRequests.isEmpty() && !closing && !periodicForceDue()) {
+                awaitWork();
+            }
+            if (pending.isEmpty() && closing) {
+                return null;
+            }
+            group.addAll(pending);
+            pending.clear();
+            List<Long> deletes = new ArrayList<>(deleteRequests);
+            deleteRequests.clear();
+            return deletes;
+        } finally {
+            lock.unlock();
         }
     }
 

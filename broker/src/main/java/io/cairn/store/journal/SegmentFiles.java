@@ -25,10 +25,13 @@ final class SegmentFiles implements AutoCloseable {
     // logged as the journal, the name operators and log configurations know
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
 
-    /** A segment before the current one: only its name matters (for deletion). */
+    /** A segment before the current one: only its name matters (for deletion). Immutable. */
     record OldSegment(Path path, long firstSeq, long capacity) {}
 
-    /** The segment being written. */
+    /**
+     * The segment being written: its file, where its data ends and up to where it is known to be
+     * forced. Built by recovery before any journal thread starts, then owned like the segment files.
+     */
     static final class OpenSegment {
         final long firstSeq;
         final Path path;

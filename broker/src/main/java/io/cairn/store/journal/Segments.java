@@ -146,7 +146,6 @@ final class Segments {
         }
     }
 
-    /** Writes zeros over {@code [from, to)} and forces. */
     /**
      * Zeros are forced every 4 MiB while a segment is filled: on ext4 (data=ordered) an fdatasync of
      * the journal can carry other files' dirty blocks with it, so 64 MiB of dirty zeros from a spare
@@ -154,6 +153,7 @@ final class Segments {
      */
     static final long ZERO_FORCE_EVERY = 4L << 20;
 
+    /** Writes zeros over {@code [from, to)} and forces. */
     static void zero(FileLayer.LogFile f, long from, long to) throws IOException {
         if (to <= from) {
             return;

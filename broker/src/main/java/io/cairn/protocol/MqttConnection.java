@@ -60,6 +60,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> connectTimeout;
     private InboundQuota quota;
     private TopicAliases aliases;
+    /** Engine calls of this connection held until the end of the current read round, or null. */
+    private List<Runnable> heldBack;
 
     public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits, Authenticator authenticator) {
         this.engine = engine;
@@ -88,7 +90,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             connectTimeout.cancel(false);
         }
         if (connection != null) {
-            engine.connectionLost(connection);
+            Connection lost = connection;
+            toEngine(() -> engine.connectionLost(lost));
         }
         super.channelInactive(ctx);
     }
@@ -149,12 +152,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         switch (type) {
             case PUBLISH -> onPublish((MqttPublishMessage) m);
-            case PUBACK -> engine.puback(connection, packetId(m));
-            case PUBREC -> engine.pubrec(connection, packetId(m), reasonCode(m));
-            case PUBREL -> engine.pubrel(connection, packetId(m));
-            case PUBCOMP -> engine.pubcomp(connection, packetId(m));
+            case PUBACK -> toEngine(() -> engine.puback(connection, packetId(m)));
+            case PUBREC -> toEngine(() -> engine.pubrec(connection, packetId(m), reasonCode(m)));
+            case PUBREL -> toEngine(() -> engine.pubrel(connection, packetId(m)));
+            case PUBCOMP -> toEngine(() -> engine.pubcomp(connection, packetId(m)));
             case SUBSCRIBE -> onSubscribe((MqttSubscribeMessage) m);
-            case UNSUBSCRIBE -> engine.unsubscribe(connection, packetId(m), ((MqttUnsubscribeMessage) m).payload().topics());
+            case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) m);
             case PINGREQ -> ctx.writeAndFlush(Packets.pingresp()); // [MQTT-3.12.4-1]
             case DISCONNECT -> onDisconnect(m);
             case CONNECT -> fail(ReasonCodes.PROTOCOL_ERROR, "second CONNECT"); // [MQTT-3.1.0-2]
@@ -220,7 +223,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             quota.received(packetId); // [MQTT-3.3.4-7]
         }
         byte[] payload = ByteBufUtil.getBytes(m.payload());
-        engine.publish(connection, new InboundPublish(topic, qos, m.fixedHeader().isRetain(), packetId, payload, carried));
+        InboundPublish p = new InboundPublish(topic, qos, m.fixedHeader().isRetain(), packetId, payload, carried);
+        deferUntilTheEndOfTheReadRound();
+        toEngine(() -> engine.publish(connection, p));
     }
 
     private static MessageProperties carriedProperties(MqttProperties props) {
@@ -252,7 +257,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                     : SubscriptionOptions.ofQos(t.qualityOfService().value());
             requests.add(new SubscriptionRequest(t.topicName(), asked));
         }
-        engine.subscribe(connection, m.variableHeader().messageId(), requests);
+        int packetId = m.variableHeader().messageId();
+        toEngine(() -> engine.subscribe(connection, packetId, requests));
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage m) {
+        int packetId = m.variableHeader().messageId();
+        List<String> filters = m.payload().topics();
+        toEngine(() -> engine.unsubscribe(connection, packetId, filters));
     }
 
     private void onDisconnect(MqttMessage m) {
@@ -265,8 +277,48 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 throw new ProtocolViolation(ReasonCodes.PROTOCOL_ERROR, "session expiry set on DISCONNECT after 0 at CONNECT");
             }
         }
-        engine.disconnect(connection, withWill, newExpiry);
+        boolean will = withWill;
+        long expiry = newExpiry;
+        toEngine(() -> engine.disconnect(connection, will, expiry));
         closeNow();
+    }
+
+    // ---------------------------------------------------------------- order across connections
+
+    /**
+     * Hands a call to the engine, after this connection's calls held back in this read round if any
+     * (a connection's packets always reach the engine in the order they were read).
+     */
+    private void toEngine(Runnable call) {
+        if (heldBack != null) {
+            heldBack.add(call);
+        } else {
+            call.run();
+        }
+    }
+
+    /**
+     * A PUBLISH, and whatever this connection sends after it in the same read round, reaches the
+     * engine only at the end of the event loop's round, after the packets of every other connection
+     * read in that round. Within one round the broker cannot tell which of two connections' packets
+     * arrived first: epoll may report two sockets in the reverse of the order in which they became
+     * readable. So a SUBSCRIBE or UNSUBSCRIBE read in the same round as another client's PUBLISH is
+     * applied first, as the client that sent the SUBSCRIBE and then told the publisher to go expects
+     * (CrossConnectionOrderTest).
+     */
+    private void deferUntilTheEndOfTheReadRound() {
+        if (heldBack == null) {
+            heldBack = new ArrayList<>(4);
+            ctx.executor().execute(this::releaseHeldBack); // tasks run after the round's reads
+        }
+    }
+
+    private void releaseHeldBack() {
+        List<Runnable> calls = heldBack;
+        heldBack = null;
+        for (Runnable call : calls) {
+            call.run();
+        }
     }
 
     // ---------------------------------------------------------------- errors

@@ -5,6 +5,7 @@ import io.cairn.config.BrokerConfig;
 import io.cairn.store.JournalStore;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -45,6 +47,7 @@ class BrokerPowerLossTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // up to 24 cuts on a loaded machine
     void everyAcknowledgedMessageSurvivesAPowerCutKeepingAnySubsetOfUnforcedPages() throws Exception {
         long acknowledgedOverall = 0;
         // at least 8 cuts, and more (up to 24) until two of them lost a page but kept a later one:
@@ -57,6 +60,7 @@ class BrokerPowerLossTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES) // up to 24 cuts on a loaded machine
     void periodicTheBrokerStartsByItselfAfterAPowerCutKeepingAnySubsetOfUnforcedPages() throws Exception {
         for (long seed = 1; seed <= 6 || (cutsKeepingAPageAfterALostOne < 2 && seed <= 24); seed++) {
             runOnce(seed, PowerLossFiles.Tear.PAGES, Journal.Mode.PERIODIC); // periodic may lose acknowledged messages

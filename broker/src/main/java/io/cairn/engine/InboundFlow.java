@@ -3,6 +3,7 @@ package io.cairn.engine;
 import io.cairn.engine.Outbound.Ack;
 import io.cairn.engine.Outbound.AckResult;
 import io.cairn.engine.Outbound.AckType;
+import io.cairn.fault.RepeatedWarning;
 import io.cairn.routing.QueueLimits;
 import io.cairn.routing.Router;
 import io.cairn.state.BrokerState;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Messages from publishers (and Wills): routes them, queues them for every subscriber in one
@@ -36,6 +38,8 @@ final class InboundFlow {
     private final OutboundFlow outbound;
     private final Store store;
     private final QueueLimits limits;
+    /** One line per 10 s at most: a stalled subscriber would otherwise cause one line per message. */
+    private final RepeatedWarning queueFull = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
 
     InboundFlow(BrokerState state, Batch batch, Map<String, Connection> connected, OutboundFlow outbound,
                 Store store, QueueLimits limits) {
@@ -66,7 +70,7 @@ final class InboundFlow {
                 acknowledge(c, p, AckResult.QUOTA_EXCEEDED);
                 return;
             }
-            log.warn("queue full for a subscriber of '{}': message from {} not queued for it", p.topic(), c.clientId);
+            queueFull.warn("queue full for a subscriber of '{}': message from {} not queued for it", p.topic(), c.clientId);
         }
         boolean holds = p.qos() == 2;
         boolean durable = m.retain() || (p.qos() > 0 && (routed.anyPersistent() || (holds && s.persistent())));

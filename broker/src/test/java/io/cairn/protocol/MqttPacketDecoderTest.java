@@ -1,6 +1,7 @@
 package io.cairn.protocol;
 
 import io.cairn.protocol.PropertyDecoder.Where;
+import io.cairn.test.Props;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -30,7 +31,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -547,7 +550,7 @@ class MqttPacketDecoderTest {
 
     @Test
     void v5_MQTT_4_13_1_1_anErrorFoundInsideTheConnectIsReportedAsInConnect() {
-        byte[] twice = concat(prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)), prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)));
+        Props twice = Props.of().receiveMaximum(1).receiveMaximum(1);
         assertThat(last(connect5("c", true, 30, twice))).isEqualTo(malformedInConnect(ReasonCodes.PROTOCOL_ERROR));
     }
 
@@ -685,7 +688,7 @@ class MqttPacketDecoderTest {
         return concat(str(k), str(v));
     }
 
-    static final byte[] CONNECT5 = connect5("c", true, 30, new byte[0]);
+    static final byte[] CONNECT5 = connect5("c", true, 30);
 
     /** A description of a decoder output that names every field the Netty message carries. */
     static String describe(Object o) {

@@ -438,6 +438,11 @@ public final class Packets {
         return packet(0xE0, concat(bytes(reason), properties.block()));
     }
 
+    /** 5.0 AUTH without a body ({@code F0 00}: reason 0x00 Success, no properties). */
+    public static byte[] auth() {
+        return bytes(0xF0, 0x00);
+    }
+
     /** 5.0 AUTH with a reason code and properties. */
     public static byte[] auth(int reason, Props properties) {
         return packet(0xF0, concat(bytes(reason), properties.block()));

@@ -340,7 +340,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
             assertThat(ack.type()).isEqualTo(CONNACK);
             assertThat(ack.u8(1)).as("5.0 has no 0x02 rule for Clean Start 0").isZero();
             assertThat(ack.u8(0)).as("a new id has no stored session").isZero();
-            assertThat((String) connackProperties(ack).get(0x12)).as("Assigned Client Identifier [MQTT-3.1.3-7]")
+            assertThat((String) connackProperties(ack).get(Props.ASSIGNED_CLIENT_ID)).as("Assigned Client Identifier [MQTT-3.1.3-7]")
                     .isNotEmpty();
         }
     }
@@ -356,7 +356,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
                 c.send(connect5("", true, 60, Props.none()));
                 Packet ack = c.read();
                 assertThat(ack.u8(1)).isZero();
-                ids.add((String) connackProperties(ack).get(0x12));
+                ids.add((String) connackProperties(ack).get(Props.ASSIGNED_CLIENT_ID));
             }
             assertThat(ids).hasSize(5).doesNotContainNull();
             for (RawClient c : clients) {

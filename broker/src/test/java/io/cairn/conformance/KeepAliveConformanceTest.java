@@ -133,7 +133,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
             c.send(connect5("ska-enforced", true, 60, Props.none()));
             Packet ack = c.read();
             assertThat(ack.u8(1)).isZero();
-            assertThat(connackProperties(ack)).containsEntry(0x13, 1);
+            assertThat(connackProperties(ack)).containsEntry(Props.SERVER_KEEP_ALIVE, 1);
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x8D);
@@ -150,7 +150,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
             Packet ack = c.read();
             assertThat(ack.u8(1)).isZero();
             Map<Integer, Object> props = connackProperties(ack);
-            assertThat(props).containsEntry(0x13, 30);
+            assertThat(props).containsEntry(Props.SERVER_KEEP_ALIVE, 30);
         }
     }
 }

@@ -72,7 +72,7 @@ class PingConformanceTest extends OneBrokerPerClass {
             InputStream in = s.getInputStream();
             int connackLength = in.readNBytes(2)[1];
             in.readNBytes(connackLength);
-            s.getOutputStream().write(new byte[] {(byte) 0xC0, 0x00});
+            s.getOutputStream().write(pingreq());
             assertThat(in.readNBytes(2)).containsExactly(0xD0, 0x00);
             s.setSoTimeout(300);
             assertThatThrownBy(in::read).isInstanceOf(java.net.SocketTimeoutException.class);

@@ -148,7 +148,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
             pub.send(publish5("ov5/a/x", 2, false, 1, "m"));
             Packet p = nextPublish(sub);
             assertThat(qos(p)).isEqualTo(2);
-            assertThat(prop(p, 0x0B)).as("[MQTT-3.3.4-3], [MQTT-3.3.4-4]").containsExactlyInAnyOrder(11, 12, 268435455);
+            assertThat(prop(p, Props.SUBSCRIPTION_ID)).as("[MQTT-3.3.4-3], [MQTT-3.3.4-4]").containsExactlyInAnyOrder(11, 12, 268435455);
             assertThat(payload5(p)).isEqualTo("m");
             assertThat(sub.poll(400)).as("exactly one copy").isNull();
         }
@@ -160,7 +160,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
             sub.send(subscribe5(1, "noid/t", 1));
             sub.readUntil(SUBACK);
             pub.send(publish5("noid/t", 1, false, 1, "m"));
-            assertThat(prop(nextPublish(sub), 0x0B)).isEmpty();
+            assertThat(prop(nextPublish(sub), Props.SUBSCRIPTION_ID)).isEmpty();
         }
     }
 
@@ -236,7 +236,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
             sub.send(subscribe5(1, "props/pfi0", 0));
             sub.readUntil(SUBACK);
             pub.send(publish5("props/pfi0", 0, false, false, 0, Props.of().payloadFormat(0x00), new byte[] {(byte) 0xFF}));
-            assertThat(prop(nextPublish(sub), 0x01)).containsExactly(0);
+            assertThat(prop(nextPublish(sub), Props.PAYLOAD_FORMAT)).containsExactly(0);
         }
     }
 
@@ -258,7 +258,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
             assertThat(sub.connack().u8(0)).as("session present").isEqualTo(1);
             Packet p = nextPublish(sub);
             assertThat(payload5(p)).isEqualTo("forever");
-            assertThat(prop(p, 0x02)).as("no expiry sent, none forwarded").isEmpty();
+            assertThat(prop(p, Props.MESSAGE_EXPIRY)).as("no expiry sent, none forwarded").isEmpty();
             sub.send(puback(packetIdOf(p)));
             assertThat(sub.poll(300)).as("the expired message is gone").isNull();
             sub.send(disconnect5(0x00, Props.none())); // expire the session now... 0x00 reason, no props
@@ -280,7 +280,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected5(broker.port(), "expr-sub", false, 0)) {
             Packet p = nextPublish(sub);
             assertThat(payload5(p)).isEqualTo("ten");
-            List<Object> expiry = prop(p, 0x02);
+            List<Object> expiry = prop(p, Props.MESSAGE_EXPIRY);
             assertThat(expiry).hasSize(1);
             assertThat((Integer) expiry.get(0)).isBetween(1, 9);
         }
@@ -292,7 +292,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
             sub.send(subscribe5(1, "expl/t", 0));
             sub.readUntil(SUBACK);
             pub.send(publish5("expl/t", 0, false, false, 0, Props.of().messageExpiry(3600), "x".getBytes()));
-            List<Object> expiry = prop(nextPublish(sub), 0x02);
+            List<Object> expiry = prop(nextPublish(sub), Props.MESSAGE_EXPIRY);
             assertThat(expiry).hasSize(1);
             assertThat((Integer) expiry.get(0)).isBetween(3599, 3600);
         }
@@ -318,7 +318,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
             for (String e : expected) {
                 Packet p = nextPublish(sub);
                 assertThat(topicOf(p) + ":" + payload5(p)).isEqualTo(e);
-                assertThat(prop(p, 0x23)).as("aliases are not passed through").isEmpty();
+                assertThat(prop(p, Props.TOPIC_ALIAS)).as("aliases are not passed through").isEmpty();
             }
         }
     }

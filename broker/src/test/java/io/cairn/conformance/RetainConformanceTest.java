@@ -324,7 +324,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
             sub.readUntil(SUBACK);
             Packet p = nextPublish(sub);
             assertThat(payload5(p)).isEqualTo("long");
-            assertThat((Integer) prop(p, 0x02).get(0)).as("the retained copy's expiry runs down too").isBetween(1, 99);
+            assertThat((Integer) prop(p, Props.MESSAGE_EXPIRY).get(0)).as("the retained copy's expiry runs down too").isBetween(1, 99);
             sub.send(puback(packetIdOf(p)));
             assertThat(sub.poll(300)).isNull();
         }

@@ -512,12 +512,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
             c.send(connect("wup").will("wup/t", "w", 0, false).willProps(willProps).v5());
             c.read();
             c.close();
-            Packet p = watcher.read();
-            byte[] b = p.body();
-            int at = 2 + p.u16(0);
-            int len = b[at];
-            byte[] props = java.util.Arrays.copyOfRange(b, at + 1, at + 1 + len);
-            assertThat(props).containsExactly(willProps.bytes());
+            assertThat(publishPropertyBytes(watcher.read())).containsExactly(willProps.bytes());
         }
     }
 }

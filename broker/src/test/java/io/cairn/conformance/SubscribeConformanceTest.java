@@ -235,11 +235,11 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
             sub.send(subscribe5(1, "sid/t", 0, Props.of().subscriptionId(5)));
             sub.readUntil(SUBACK);
             pub.send(publish5("sid/t", 0, false, 0, "a"));
-            assertThat(prop(nextPublish(sub), 0x0B)).containsExactly(5);
+            assertThat(prop(nextPublish(sub), Props.SUBSCRIPTION_ID)).containsExactly(5);
             sub.send(subscribe5(2, "sid/t", 0, Props.of().subscriptionId(6)));
             sub.readUntil(SUBACK);
             pub.send(publish5("sid/t", 0, false, 0, "b"));
-            assertThat(prop(nextPublish(sub), 0x0B)).containsExactly(6);
+            assertThat(prop(nextPublish(sub), Props.SUBSCRIPTION_ID)).containsExactly(6);
         }
     }
 

@@ -119,6 +119,21 @@ public final class Replies {
         return out;
     }
 
+    /** The properties of a delivered 5.0 PUBLISH as bytes, without the Property Length (to compare with {@link Props#bytes()}). */
+    public static byte[] publishPropertyBytes(Packet p) {
+        return propertyBytes(p, propsAt(p));
+    }
+
+    /**
+     * The properties of a 5.0 packet whose Property Length is at {@code offset} of the body (2 in a
+     * CONNACK, 1 in a DISCONNECT, 3 in an acknowledgement with a reason code), without the length.
+     */
+    public static byte[] propertyBytes(Packet p, int offset) {
+        int[] pos = {offset};
+        int len = readVarInt(p.body(), pos);
+        return Arrays.copyOfRange(p.body(), pos[0], pos[0] + len);
+    }
+
     /** The values of one property of a delivered 5.0 PUBLISH, in order ({@code id}: a {@link Props} constant). */
     public static List<Object> prop(Packet p, int id) {
         List<Object> values = new ArrayList<>();

@@ -589,7 +589,7 @@ class BadInputConformanceTest {
 
     @Test
     void v5_MQTT_4_12_0_7_authWithoutAnAuthenticationMethodIsAProtocolError() throws IOException {
-        disconnects5(bytes(0xF0, 0x00), 0x82);
+        disconnects5(auth(), 0x82);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.cairn.conformance;
 
+import io.cairn.test.Packets;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -22,7 +24,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -146,9 +150,8 @@ class BadInputConformanceTest {
 
     /** A 3.1.1 (level 4) or 5.0 CONNECT with a QoS 0 Will on {@code willTopic}. */
     private static byte[] connectWithWill(int level, String clientId, String willTopic) {
-        byte[] props = level == 5 ? bytes(0) : new byte[0];
-        return packet(0x10, concat(str("MQTT"), bytes(level, 0x02 | 0x04), u16(60), props, str(clientId),
-                props, str(willTopic), bin("gone".getBytes())));
+        Packets.Connect c = connect(clientId).will(willTopic, "gone", 0, false);
+        return level == 5 ? c.v5() : c.v311();
     }
 
     private static byte[] topicBytes(int... raw) {
@@ -188,7 +191,7 @@ class BadInputConformanceTest {
     void v5_S2_1_4_remainingLengthLongerThanTheFieldsIsMalformed() throws IOException {
         // UNSUBSCRIBE of "a" claiming 2 more bytes: it swallows the PINGREQ behind it, read as a string length
         byte[] fields = concat(u16(1), bytes(0), str("a"));
-        disconnects5(concat(bytes(0xA2, fields.length + 2), fields, bytes(0xC0, 0x00)), 0x81);
+        disconnects5(concat(bytes(0xA2, fields.length + 2), fields, pingreq()), 0x81);
     }
 
     // ---------------------------------------------------------------- fixed-header flags and packet types
@@ -378,7 +381,7 @@ class BadInputConformanceTest {
             assertThat(sub.readUntil(SUBACK).u8(3)).isZero();
             plain.send(subscribe5(1, "bom/x", 0));
             assertThat(plain.readUntil(SUBACK).u8(3)).isZero();
-            pub.send(packet(0x30, concat(bin(topic), bytes(0), "with bom".getBytes())));
+            pub.send(publish5(topicString, 0, false, 0, "with bom"));
             Packet p = sub.read();
             assertThat(Arrays.copyOfRange(p.body(), 2, 2 + p.u16(0))).isEqualTo(topic);
             assertThat(payload5(p)).isEqualTo("with bom");
@@ -411,90 +414,90 @@ class BadInputConformanceTest {
 
     @Test
     void v5_MQTT_2_2_1_3_qos1PublishWithPacketId0IsRejected() throws IOException {
-        disconnects5(packet(0x32, concat(str("a"), u16(0), bytes(0), "x".getBytes())), 0x81, 0x82);
+        disconnects5(publish5("a", 1, false, 0, "x"), 0x81, 0x82);
     }
 
     @Test
     void v311_MQTT_2_3_1_6_pubackWithPacketId0Closes() throws IOException {
-        closes311(packet(0x40, u16(0))); // no PUBLISH has id 0, so this acknowledges none
+        closes311(puback(0)); // no PUBLISH has id 0, so this acknowledges none
     }
 
     @Test
     void v311_MQTT_2_3_1_6_pubrelWithPacketId0Closes() throws IOException {
-        closes311(packet(0x62, u16(0))); // a PUBREL of an unknown non-zero id would get a PUBCOMP
+        closes311(pubrel(0)); // a PUBREL of an unknown non-zero id would get a PUBCOMP
     }
 
     @Test
     void v5_MQTT_2_2_1_5_pubackWithPacketId0IsMalformed() throws IOException {
-        disconnects5(packet(0x40, u16(0)), 0x81);
+        disconnects5(puback(0), 0x81);
     }
 
     @Test
     void v5_MQTT_2_2_1_5_pubrelWithPacketId0IsMalformed() throws IOException {
-        disconnects5(packet(0x62, concat(u16(0), bytes(0))), 0x81); // not PUBCOMP 0x92
+        disconnects5(pubrel(0, 0x00), 0x81); // not PUBCOMP 0x92
     }
 
     @Test
     void v5_S3_3_2_3_2_payloadFormatIndicator2IsMalformed() throws IOException {
         // the spec defines only 0 and 1 and names no Protocol Error for other values (§2.2.2.2)
-        disconnects5(packet(0x30, concat(str("a"), bytes(2, 0x01, 2), "x".getBytes())), 0x81);
+        disconnects5(publish5("a", 0, false, 0, Props.of().payloadFormat(2), "x"), 0x81);
     }
 
     @Test
     void v5_S3_1_2_11_7_requestProblemInformation2IsAProtocolError() throws IOException {
-        refusesConnect(connect5(id(), true, 30, bytes(0x17, 2)), 0x82);
+        refusesConnect(connect5(id(), true, 30, Props.of().requestProblemInfo(2)), 0x82);
     }
 
     // ---------------------------------------------------------------- SUBSCRIBE / UNSUBSCRIBE
 
     @Test
     void v311_MQTT_2_3_1_1_subscribeWithPacketId0Closes() throws IOException {
-        closes311(packet(0x82, concat(u16(0), str("a"), bytes(0))));
+        closes311(subscribe311(0, "a", 0));
     }
 
     @Test
     void v5_MQTT_2_2_1_3_subscribeWithPacketId0IsRejected() throws IOException {
-        disconnects5(packet(0x82, concat(u16(0), bytes(0), str("a"), bytes(0))), 0x81, 0x82);
+        disconnects5(subscribe5(0, "a", 0), 0x81, 0x82);
     }
 
     @Test
     void v311_MQTT_3_8_3_3_subscribeWithoutAnyFilterCloses() throws IOException {
-        closes311(packet(0x82, u16(1)));
+        closes311(subscribe(1).v311()); // no filter
     }
 
     @Test
     void v5_MQTT_3_8_3_2_subscribeWithoutAnyFilterIsAProtocolError() throws IOException {
-        disconnects5(packet(0x82, concat(u16(1), bytes(0))), 0x82);
+        disconnects5(subscribe(1).v5(), 0x82); // no filter
     }
 
     @Test
     void v311_MQTT_3_8_3_4_subscribeRequestingQos3Closes() throws IOException {
-        closes311(packet(0x82, concat(u16(1), str("a"), bytes(3))));
+        closes311(subscribe311(1, "a", 3));
     }
 
     @Test
     void v311_MQTT_3_8_3_4_subscribeWithReservedBitsInTheQosByteCloses() throws IOException {
-        closes311(packet(0x82, concat(u16(1), str("a"), bytes(0x81))));
+        closes311(subscribe311(1, "a", 0x81));
     }
 
     @Test
     void v5_MQTT_3_8_3_5_subscriptionOptionsReservedBitsAreMalformed() throws IOException {
-        disconnects5(packet(0x82, concat(u16(1), bytes(0), str("a"), bytes(0xC1))), 0x81);
+        disconnects5(subscribe5(1, "a", 0xC1), 0x81);
     }
 
     @Test
     void v5_S3_8_3_1_retainHandling3IsAProtocolError() throws IOException {
-        disconnects5(packet(0x82, concat(u16(1), bytes(0), str("a"), bytes(0x30))), 0x82);
+        disconnects5(subscribe5(1, "a", 0x30), 0x82);
     }
 
     @Test
     void v311_MQTT_3_10_3_2_unsubscribeWithoutAnyFilterCloses() throws IOException {
-        closes311(packet(0xA2, u16(1)));
+        closes311(unsubscribe311(1)); // no filter
     }
 
     @Test
     void v5_MQTT_3_10_3_2_unsubscribeWithoutAnyFilterIsAProtocolError() throws IOException {
-        disconnects5(packet(0xA2, concat(u16(1), bytes(0))), 0x82);
+        disconnects5(unsubscribe5(1), 0x82); // no filter
     }
 
     @Test
@@ -512,7 +515,7 @@ class BadInputConformanceTest {
     @Test
     void v311_MQTT_3_1_0_1_pingreqBeforeConnectClosesWithoutAnswer() throws IOException {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(bytes(0xC0, 0x00));
+            c.send(pingreq());
             assertClosedWithoutAnswer(c);
         }
     }
@@ -549,7 +552,7 @@ class BadInputConformanceTest {
     void v5_MQTT_4_13_2_1_packetsAfterAMalformedOneAreNotProcessed() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), id(), true, 0)) {
             c.send(concat(bytes(0x36, 0x06, 0x00, 0x01, 0x61, 0x00, 0x01, 0x00),
-                    packet(0x30, concat(str("healthy/t"), bytes(0), "smuggled after a bad packet".getBytes()))));
+                    publish5("healthy/t", 0, false, 0, "smuggled after a bad packet")));
             assertDisconnectThenClose(c, 0x81);
         }
         assertThat(healthyReceived.poll(300, TimeUnit.MILLISECONDS)).isNull();
@@ -560,43 +563,43 @@ class BadInputConformanceTest {
     @Test
     void v5_S2_2_2_2_duplicatePropertyIsAProtocolError() throws IOException {
         // Message Expiry Interval twice in a PUBLISH
-        disconnects5(packet(0x30, concat(str("a"), bytes(10, 0x02, 0, 0, 0, 9, 0x02, 0, 0, 0, 9), "x".getBytes())), 0x82);
+        disconnects5(publish5("a", 0, false, 0, Props.of().messageExpiry(9).messageExpiry(9), "x"), 0x82);
     }
 
     @Test
     void v5_S2_2_2_2_duplicatePropertyInConnectIsRefused() throws IOException {
         // Session Expiry Interval twice: no CONNACK 0x00; at most CONNACK 0x82 then close
-        refusesConnect(connect5(id(), true, 60, bytes(0x11, 0, 0, 0, 5, 0x11, 0, 0, 0, 5)), 0x81, 0x82);
+        refusesConnect(connect5(id(), true, 60, Props.of().sessionExpiry(5).sessionExpiry(5)), 0x81, 0x82);
     }
 
     @Test
     void v5_S2_2_2_2_propertyNotAllowedInThePacketIsMalformed() throws IOException {
-        disconnects5(packet(0x30, concat(str("a"), bytes(3, 0x21, 0, 5), "x".getBytes())), 0x81); // Receive Maximum in PUBLISH
+        disconnects5(publish5("a", 0, false, 0, Props.of().receiveMaximum(5), "x"), 0x81); // Receive Maximum in PUBLISH
     }
 
     @Test
     void v5_MQTT_3_3_4_6_subscriptionIdentifierFromAClientIsAProtocolError() throws IOException {
-        disconnects5(packet(0x30, concat(str("a"), bytes(2, 0x0B, 5), "x".getBytes())), 0x82);
+        disconnects5(publish5("a", 0, false, 0, Props.of().subscriptionId(5), "x"), 0x82);
     }
 
     @Test
     void v5_S3_1_2_11_3_receiveMaximum0InConnectIsRefused() throws IOException {
-        refusesConnect(connect5(id(), true, 60, bytes(0x21, 0, 0)), 0x82);
+        refusesConnect(connect5(id(), true, 60, Props.of().receiveMaximum(0)), 0x82);
     }
 
     @Test
     void v5_MQTT_4_12_0_7_authWithoutAnAuthenticationMethodIsAProtocolError() throws IOException {
-        disconnects5(bytes(0xF0, 0x00), 0x82);
+        disconnects5(auth(), 0x82);
     }
 
     @Test
     void v5_S3_14_2_1_disconnectWithAServerOnlyReasonCodeIsMalformed() throws IOException {
-        disconnects5(bytes(0xE0, 0x01, 0x8E), 0x81);
+        disconnects5(disconnect5(0x8E), 0x81);
     }
 
     @Test
     void v5_MQTT_3_2_2_15_packetLargerThanMaximumPacketSizeGetsDisconnect0x95() throws IOException {
-        disconnects5(packet(0x30, concat(str("big"), bytes(0), new byte[MAX_PACKET_SIZE + 100])), 0x95);
+        disconnects5(publish5("big", 0, false, false, 0, Props.none(), new byte[MAX_PACKET_SIZE + 100]), 0x95);
     }
 
     @Test
@@ -608,6 +611,6 @@ class BadInputConformanceTest {
     @Test
     void v311_oversizePacketClosesOnlyThatConnection() throws IOException {
         // 3.1.1 has no Maximum Packet Size; the configured max_packet_size still bounds what is buffered
-        closes311(packet(0x30, concat(str("big"), new byte[MAX_PACKET_SIZE + 100])));
+        closes311(publish311("big", 0, false, false, 0, new byte[MAX_PACKET_SIZE + 100]));
     }
 }

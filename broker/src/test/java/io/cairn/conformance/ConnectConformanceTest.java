@@ -1,5 +1,6 @@
 package io.cairn.conformance;
 
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
@@ -16,9 +17,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import static io.cairn.conformance.SessionWire.connackProperties;
-import static io.cairn.conformance.SessionWire.qos;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -28,7 +29,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_1_0_1_firstPacketOtherThanConnectClosesWithoutAnswer() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(0xC0, 0x00); // PINGREQ
+            c.send(pingreq());
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -44,7 +45,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_0_2_secondConnectIsAProtocolErrorWithDisconnect0x82() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "second-connect-5", true, 0)) {
-            c.send(connect5("second-connect-5", true, 60, new byte[0]));
+            c.send(connect5("second-connect-5", true, 60, Props.none()));
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x82);
@@ -55,7 +56,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_1_2_2_unsupportedProtocolLevelGetsConnack0x01ThenClose() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(6, 0x02), u16(60), str("lvl6"))));
+            c.send(connect("lvl6").protocol("MQTT", 6).v311());
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(CONNACK);
             assertThat(ack.u8(1)).isEqualTo(0x01);
@@ -66,7 +67,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_1_2_1_unknownProtocolNameClosesWithoutConnack() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTX"), bytes(4, 0x02), u16(60), str("x"))));
+            c.send(connect("x").protocol("MQTX", 4).v311());
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -74,7 +75,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_1_2_3_reservedConnectFlagSetCloses() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(4, 0x03), u16(60), str("reserved"))));
+            c.send(connect("reserved").flags(0x03).v311()); // reserved flag bit 0 set
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -190,16 +191,12 @@ class ConnectConformanceTest extends OneBrokerPerClass {
         }
     }
 
-    private static byte[] disconnect() {
-        return bytes(0xE0, 0x00);
-    }
-
     @Test
     void v311_MQTT_3_1_4_2_sameClientIdTakesOverAndClosesTheOldConnection() throws Exception {
         try (RawClient old = RawClient.connected311(broker.port(), "takeover", true);
              RawClient fresh = RawClient.connected311(broker.port(), "takeover", true)) {
             assertThat(old.closedWithin(2000)).isTrue();
-            fresh.send(0xC0, 0x00);
+            fresh.send(pingreq());
             assertThat(fresh.read().type()).isEqualTo(PINGRESP);
         }
     }
@@ -233,7 +230,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
             c.read();
             for (int i = 0; i < 4; i++) {
                 Thread.sleep(700);
-                c.send(0xC0, 0x00);
+                c.send(pingreq());
                 Packet p = c.read();
                 assertThat(p.type()).isEqualTo(PINGRESP);
                 assertThat(p.body()).isEmpty();
@@ -257,7 +254,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_4_12_0_1_unsupportedAuthenticationMethodGetsConnack0x8C() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(connect5("auth", true, 60, concat(bytes(0x15), str("SCRAM-SHA-1"))));
+            c.send(connect5("auth", true, 60, Props.of().authMethod("SCRAM-SHA-1")));
             Packet ack = c.read();
             assertThat(ack.u8(1)).isEqualTo(0x8C);
             assertThat(c.closedWithin(2000)).isTrue();
@@ -293,7 +290,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_3_reservedConnectFlagIsMalformedAndCloses() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x03), u16(60), bytes(0), str("reserved5"))));
+            c.send(connect("reserved5").flags(0x03).v5()); // reserved flag bit 0 set
             List<Packet> before = new ArrayList<>();
             try {
                 while (true) {
@@ -338,12 +335,12 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_3_6_emptyClientIdWithCleanStart0IsAcceptedUnderAnAssignedId() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(connect5("", false, 60, new byte[0]));
+            c.send(connect5("", false, 60, Props.none()));
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(CONNACK);
             assertThat(ack.u8(1)).as("5.0 has no 0x02 rule for Clean Start 0").isZero();
             assertThat(ack.u8(0)).as("a new id has no stored session").isZero();
-            assertThat((String) connackProperties(ack).get(0x12)).as("Assigned Client Identifier [MQTT-3.1.3-7]")
+            assertThat((String) connackProperties(ack).get(Props.ASSIGNED_CLIENT_ID)).as("Assigned Client Identifier [MQTT-3.1.3-7]")
                     .isNotEmpty();
         }
     }
@@ -356,14 +353,14 @@ class ConnectConformanceTest extends OneBrokerPerClass {
             for (int i = 0; i < 5; i++) {
                 RawClient c = new RawClient(broker.port());
                 clients.add(c);
-                c.send(connect5("", true, 60, new byte[0]));
+                c.send(connect5("", true, 60, Props.none()));
                 Packet ack = c.read();
                 assertThat(ack.u8(1)).isZero();
-                ids.add((String) connackProperties(ack).get(0x12));
+                ids.add((String) connackProperties(ack).get(Props.ASSIGNED_CLIENT_ID));
             }
             assertThat(ids).hasSize(5).doesNotContainNull();
             for (RawClient c : clients) {
-                c.send(0xC0, 0x00);
+                c.send(pingreq());
                 assertThat(c.read().type()).as("no connection displaced another").isEqualTo(PINGRESP);
             }
         } finally {
@@ -382,7 +379,7 @@ class ConnectConformanceTest extends OneBrokerPerClass {
         Thread.sleep(150);
         try (RawClient c = new RawClient(broker.port())) {
             // Clean Start 0 for a stored session, refused for its authentication method
-            c.send(connect5("refused-sp5", false, 60, concat(bytes(0x11), u32(300), bytes(0x15), str("SCRAM-SHA-1"))));
+            c.send(connect5("refused-sp5", false, 60, Props.of().sessionExpiry(300).authMethod("SCRAM-SHA-1")));
             Packet ack = c.read();
             assertThat(ack.u8(1)).isEqualTo(0x8C);
             assertThat(ack.u8(0)).isZero();
@@ -393,10 +390,10 @@ class ConnectConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S3_1_4_pipelinedSubscribeAndPublishBehindConnectAreProcessedInOrder() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(concat(connect5("pipeline5", true, 60, new byte[0]),
+            c.send(concat(connect5("pipeline5", true, 60, Props.none()),
                     subscribe5(1, "pipe5/t", 1),
-                    packet(0x30, concat(str("pipe5/t"), bytes(0), "zero".getBytes(StandardCharsets.UTF_8))),
-                    packet(0x32, concat(str("pipe5/t"), u16(9), bytes(0), "one".getBytes(StandardCharsets.UTF_8)))));
+                    publish5("pipe5/t", 0, false, 0, "zero"),
+                    publish5("pipe5/t", 1, false, 9, "one")));
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(CONNACK);
             assertThat(ack.u8(1)).isZero();

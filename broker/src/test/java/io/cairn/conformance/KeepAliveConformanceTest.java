@@ -1,17 +1,19 @@
 package io.cairn.conformance;
 
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static io.cairn.conformance.SessionWire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Keep alive and PINGREQ / PINGRESP (checklist sections 2 "Keep alive" and 7), over real sockets. */
+/** Keep alive and pingreq() / PINGRESP (checklist sections 2 "Keep alive" and 7), over real sockets. */
 class KeepAliveConformanceTest extends OneBrokerPerClass {
 
     @Test
@@ -34,7 +36,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
         try (RawClient c = new RawClient(broker.port())) {
             // keep alive runs from the last packet the broker received: the CONNECT
             long t0 = System.currentTimeMillis();
-            c.send(connect5("ka-5", true, 1, new byte[0]));
+            c.send(connect5("ka-5", true, 1, Props.none()));
             assertThat(c.read().u8(1)).isZero();
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
@@ -47,9 +49,9 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_22_keepAliveTimeoutPublishesTheWill() throws Exception {
         try (RawClient watcher = RawClient.connected5(broker.port(), "ka5-will-watch", true, 0)) {
-            subscribe5(watcher, "ka5/will", 1, 1);
-            try (RawClient silent = accepted(broker.port(), connect5Will("ka5-will", true, 1, new byte[0],
-                    new byte[0], "ka5/will", "timed out", 1, false))) {
+            watcher.subscribe5("ka5/will", 1, 1);
+            try (RawClient silent = accepted(broker.port(), connect5Will("ka5-will", true, 1, Props.none(),
+                    Props.none(), "ka5/will", "timed out", 1, false))) {
                 Packet will = watcher.read();
                 assertThat(will.type()).isEqualTo(PUBLISH);
                 assertThat(topicOf(will)).isEqualTo("ka5/will");
@@ -62,20 +64,20 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_12_4_1_everyPingreqIsAnsweredWithAPingresp() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "ping-3", true)) {
-            c.send(concat(PINGREQ, PINGREQ, PINGREQ)); // three in one write
+            c.send(concat(pingreq(), pingreq(), pingreq())); // three in one write
             for (int i = 0; i < 3; i++) {
                 Packet p = c.read();
                 assertThat(p.header()).as("PINGRESP 0xD0").isEqualTo(0xD0);
                 assertThat(p.body()).isEmpty();
             }
-            assertThat(c.silentFor(300)).as("exactly one PINGRESP per PINGREQ").isTrue();
+            assertThat(c.silentFor(300)).as("exactly one PINGRESP per pingreq()").isTrue();
         }
     }
 
     @Test
     void v5_MQTT_3_12_4_1_pingreqIsAnsweredWithAPingresp() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "ping-5", true, 0)) {
-            c.send(PINGREQ);
+            c.send(pingreq());
             Packet p = c.read();
             assertThat(p.header()).isEqualTo(0xD0);
             assertThat(p.body()).isEmpty();
@@ -85,11 +87,11 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_20_pingreqsKeepTheConnectionAlivePastTheTimeout() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(connect5("ping-alive-5", true, 1, new byte[0]));
+            c.send(connect5("ping-alive-5", true, 1, Props.none()));
             assertThat(c.read().u8(1)).isZero();
             for (int i = 0; i < 4; i++) { // 2.8 s, almost twice the 1.5 s timeout
                 Thread.sleep(700);
-                c.send(PINGREQ);
+                c.send(pingreq());
                 assertThat(c.read().type()).isEqualTo(PINGRESP);
             }
         }
@@ -104,7 +106,7 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
                 Thread.sleep(700);
                 c.send(publish311("ka/any", 0, false, false, 0, utf8("tick")));
             }
-            c.send(PINGREQ);
+            c.send(pingreq());
             assertThat(c.read().type()).as("still connected").isEqualTo(PINGRESP);
         }
     }
@@ -128,10 +130,10 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
              RawClient c = new RawClient(capped.port())) {
             // keep alive runs from the last packet the broker received: the CONNECT
             long t0 = System.currentTimeMillis();
-            c.send(connect5("ska-enforced", true, 60, new byte[0]));
+            c.send(connect5("ska-enforced", true, 60, Props.none()));
             Packet ack = c.read();
             assertThat(ack.u8(1)).isZero();
-            assertThat(connackProperties(ack)).containsEntry(0x13, 1);
+            assertThat(connackProperties(ack)).containsEntry(Props.SERVER_KEEP_ALIVE, 1);
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x8D);
@@ -144,11 +146,11 @@ class KeepAliveConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_2_2_21_keepAlive0IsReplacedByTheServerKeepAliveWhenTheBrokerHasAMaximum() throws Exception {
         try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxKeepalive = 30));
              RawClient c = new RawClient(capped.port())) {
-            c.send(connect5("ska-zero", true, 0, new byte[0]));
+            c.send(connect5("ska-zero", true, 0, Props.none()));
             Packet ack = c.read();
             assertThat(ack.u8(1)).isZero();
             Map<Integer, Object> props = connackProperties(ack);
-            assertThat(props).containsEntry(0x13, 30);
+            assertThat(props).containsEntry(Props.SERVER_KEEP_ALIVE, 30);
         }
     }
 }

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.util.HashSet;
 import java.util.Set;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -26,12 +28,11 @@ class PacketFormatConformanceTest extends OneBrokerPerClass {
     }
 
     private static byte[] publish(int version, String topic, int qos, int packetId, String payload) {
-        byte[] props = version == 5 ? bytes(0) : new byte[0];
-        return packet(0x30 | (qos << 1), concat(str(topic), qos > 0 ? u16(packetId) : new byte[0], props, payload.getBytes()));
+        return version == 5 ? publish5(topic, qos, false, packetId, payload) : publish311(topic, qos, false, packetId, payload);
     }
 
     private static byte[] unsubscribe(int version, int packetId, String filter) {
-        return packet(0xA2, concat(u16(packetId), version == 5 ? bytes(0) : new byte[0], str(filter)));
+        return version == 5 ? unsubscribe5(packetId, filter) : unsubscribe311(packetId, filter);
     }
 
     private static void assertFlags(Packet p, int type, int flags) {
@@ -39,7 +40,7 @@ class PacketFormatConformanceTest extends OneBrokerPerClass {
         assertThat(p.flags()).as("fixed-header flags of %s", p).isEqualTo(flags);
     }
 
-    /** A QoS 2 flow in both directions, QoS 1, UNSUBSCRIBE and PINGREQ: every answer has its tabulated flags. */
+    /** A QoS 2 flow in both directions, QoS 1, UNSUBSCRIBE and pingreq(): every answer has its tabulated flags. */
     private static void everyPacketHasTheTabulatedFlags(int version) throws IOException {
         String topic = "flags/" + version;
         try (RawClient sub = connect(version, "flags-sub" + version); RawClient pub = connect(version, "flags-pub" + version)) {
@@ -49,25 +50,25 @@ class PacketFormatConformanceTest extends OneBrokerPerClass {
 
             pub.send(publish(version, topic, 2, 7, "q2"));
             assertFlags(pub.read(), PUBREC, 0);
-            pub.send(0x62, 0x02, 0x00, 0x07);
+            pub.send(pubrel(7));
             assertFlags(pub.read(), PUBCOMP, 0);
 
             Packet delivered = sub.read();
             assertFlags(delivered, PUBLISH, 0b0100); // DUP 0, QoS 2, RETAIN 0
             int id = packetIdOf(delivered);
-            sub.send(0x50, 0x02, id >> 8, id & 0xFF); // PUBREC
+            sub.send(pubrec(id));
             assertFlags(sub.read(), PUBREL, 0b0010);
-            sub.send(0x70, 0x02, id >> 8, id & 0xFF); // PUBCOMP
+            sub.send(pubcomp(id));
 
             pub.send(publish(version, topic, 1, 8, "q1"));
             assertFlags(pub.read(), PUBACK, 0);
             Packet q1 = sub.read();
             assertFlags(q1, PUBLISH, 0b0010);
-            sub.send(0x40, 0x02, packetIdOf(q1) >> 8, packetIdOf(q1) & 0xFF);
+            sub.send(puback(packetIdOf(q1)));
 
             sub.send(unsubscribe(version, 2, topic));
             assertFlags(sub.read(), UNSUBACK, 0);
-            sub.send(0xC0, 0x00);
+            sub.send(pingreq());
             assertFlags(sub.read(), PINGRESP, 0);
         }
     }
@@ -112,7 +113,7 @@ class PacketFormatConformanceTest extends OneBrokerPerClass {
                 assertThat(ids.add(id)).as("packet id %d used twice while unacknowledged", id).isTrue();
             }
             for (int id : ids) {
-                sub.send(0x40, 0x02, id >> 8, id & 0xFF);
+                sub.send(puback(id));
             }
             assertThat(sub.stillOpenAfter(200)).isTrue();
         }
@@ -139,7 +140,7 @@ class PacketFormatConformanceTest extends OneBrokerPerClass {
             Packet rec = c.read();
             assertFlags(rec, PUBREC, 0);
             assertThat(rec.u16(0)).isEqualTo(0xBEEF);
-            c.send(0x62, 0x02, 0xBE, 0xEF);
+            c.send(pubrel(0xBEEF));
             Packet comp = c.read();
             assertFlags(comp, PUBCOMP, 0);
             assertThat(comp.u16(0)).isEqualTo(0xBEEF);

@@ -1,6 +1,7 @@
 package io.cairn.conformance;
 
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 
@@ -10,11 +11,12 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** PINGREQ / PINGRESP (checklist section 7). */
+/** pingreq() / PINGRESP (checklist section 7). */
 class PingConformanceTest extends OneBrokerPerClass {
 
     /** The exact bytes of the answer: PINGRESP, flags 0000, Remaining Length 0. */
@@ -27,7 +29,7 @@ class PingConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_12_4_1_pingreqIsAnsweredWithPingrespD000() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "ping311", true)) {
-            c.send(0xC0, 0x00);
+            c.send(pingreq());
             assertPingrespBytes(c);
         }
     }
@@ -35,7 +37,7 @@ class PingConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_12_4_1_pingreqIsAnsweredWithPingrespD000() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "ping5", true, 0)) {
-            c.send(0xC0, 0x00);
+            c.send(pingreq());
             assertPingrespBytes(c);
         }
     }
@@ -45,7 +47,7 @@ class PingConformanceTest extends OneBrokerPerClass {
         try (RawClient c = new RawClient(broker.port())) {
             c.send(connect31("ping31", true, 60));
             assertThat(c.read().type()).isEqualTo(CONNACK);
-            c.send(0xC0, 0x00);
+            c.send(pingreq());
             assertPingrespBytes(c);
         }
     }
@@ -53,7 +55,7 @@ class PingConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_12_4_1_everyPingreqGetsItsOwnPingrespEvenInOneSegment() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "ping-many", true)) {
-            c.send(0xC0, 0x00, 0xC0, 0x00, 0xC0, 0x00);
+            c.send(concat(pingreq(), pingreq(), pingreq()));
             for (int i = 0; i < 3; i++) {
                 assertPingrespBytes(c);
             }
@@ -66,11 +68,11 @@ class PingConformanceTest extends OneBrokerPerClass {
         // read the raw stream, not a parsed packet: nothing but D0 00 may follow the PINGREQ
         try (Socket s = new Socket("127.0.0.1", broker.port())) {
             s.setSoTimeout(3000);
-            s.getOutputStream().write(connect5("ping-raw", true, 60, new byte[0]));
+            s.getOutputStream().write(connect5("ping-raw", true, 60, Props.none()));
             InputStream in = s.getInputStream();
             int connackLength = in.readNBytes(2)[1];
             in.readNBytes(connackLength);
-            s.getOutputStream().write(new byte[] {(byte) 0xC0, 0x00});
+            s.getOutputStream().write(pingreq());
             assertThat(in.readNBytes(2)).containsExactly(0xD0, 0x00);
             s.setSoTimeout(300);
             assertThatThrownBy(in::read).isInstanceOf(java.net.SocketTimeoutException.class);
@@ -93,7 +95,7 @@ class PingConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_S3_12_pingreqBeforeConnectClosesWithoutPingresp() throws IOException {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(0xC0, 0x00);
+            c.send(pingreq());
             assertThatThrownBy(c::read).isInstanceOfAny(EOFException.class, SocketException.class);
         }
     }
@@ -106,7 +108,7 @@ class PingConformanceTest extends OneBrokerPerClass {
             assertThat(c.read().u8(1)).isZero();
             for (int i = 0; i < 6; i++) {
                 Thread.sleep(500);
-                c.send(0xC0, 0x00);
+                c.send(pingreq());
                 assertPingrespBytes(c);
             }
             // and the timeout does apply once the pings stop

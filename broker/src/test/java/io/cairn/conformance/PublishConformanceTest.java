@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.datatypes.Mqtt5UserProperty;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.RawClient.Packet;
 import io.cairn.test.TestBroker;
@@ -23,8 +24,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static io.cairn.conformance.Wire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -47,13 +49,13 @@ class PublishConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_3_4_1_eachPublishIsAnsweredAccordingToItsQos() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "ack311", true)) {
-            c.send(publish3("pub/ack", 0, false, 0, "q0"));
+            c.send(publish311("pub/ack", 0, false, 0, "q0"));
             assertThat(c.poll(300)).as("nothing for QoS 0").isNull();
-            c.send(publish3("pub/ack", 1, false, 0x1234, "q1"));
+            c.send(publish311("pub/ack", 1, false, 0x1234, "q1"));
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(PUBACK);
             assertThat(ack.body()).containsExactly(0x12, 0x34);
-            c.send(publish3("pub/ack", 2, false, 0xFFFF, "q2"));
+            c.send(publish311("pub/ack", 2, false, 0xFFFF, "q2"));
             Packet rec = c.read();
             assertThat(rec.type()).isEqualTo(PUBREC);
             assertThat(rec.body()).containsExactly(0xFF, 0xFF);
@@ -83,9 +85,9 @@ class PublishConformanceTest extends OneBrokerPerClass {
         try (RawClient c = new RawClient(broker.port())) {
             c.send(connect31("ack31", true, 60));
             assertThat(c.read().type()).isEqualTo(CONNACK);
-            c.send(publish3("pub/ack31", 1, false, 5, "q1"));
+            c.send(publish311("pub/ack31", 1, false, 5, "q1"));
             assertThat(c.read().body()).containsExactly(0, 5);
-            c.send(publish3("pub/ack31", 2, false, 6, "q2"));
+            c.send(publish311("pub/ack31", 2, false, 6, "q2"));
             Packet rec = c.read();
             assertThat(rec.type()).isEqualTo(PUBREC);
             assertThat(rec.u16(0)).isEqualTo(6);
@@ -135,18 +137,18 @@ class PublishConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_4_2_overlappingSubscriptionsDeliverOnceAtHighestQosWithAllSubscriptionIdentifiers() throws Exception {
         try (RawClient sub = raw5("ov5-sub"); RawClient pub = raw5("ov5-pub")) {
-            sub.send(subscribe5(1, 11, "ov5/#", 0));
+            sub.send(subscribe5(1, "ov5/#", 0, Props.of().subscriptionId(11)));
             sub.readUntil(SUBACK);
-            sub.send(subscribe5(2, 12, "ov5/+/x", 2));
+            sub.send(subscribe5(2, "ov5/+/x", 2, Props.of().subscriptionId(12)));
             sub.readUntil(SUBACK);
-            sub.send(subscribe5(3, 0, "ov5/a/x", 1)); // no identifier
+            sub.send(subscribe5(3, "ov5/a/x", 1)); // no identifier
             sub.readUntil(SUBACK);
-            sub.send(subscribe5(4, 268435455, "ov5/a/+", 1)); // largest identifier
+            sub.send(subscribe5(4, "ov5/a/+", 1, Props.of().subscriptionId(268435455))); // largest identifier
             sub.readUntil(SUBACK);
             pub.send(publish5("ov5/a/x", 2, false, 1, "m"));
             Packet p = nextPublish(sub);
             assertThat(qos(p)).isEqualTo(2);
-            assertThat(prop(p, 0x0B)).as("[MQTT-3.3.4-3], [MQTT-3.3.4-4]").containsExactlyInAnyOrder(11, 12, 268435455);
+            assertThat(prop(p, Props.SUBSCRIPTION_ID)).as("[MQTT-3.3.4-3], [MQTT-3.3.4-4]").containsExactlyInAnyOrder(11, 12, 268435455);
             assertThat(payload5(p)).isEqualTo("m");
             assertThat(sub.poll(400)).as("exactly one copy").isNull();
         }
@@ -155,10 +157,10 @@ class PublishConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_4_3_aSubscriptionWithoutIdentifierAddsNone() throws Exception {
         try (RawClient sub = raw5("noid-sub"); RawClient pub = raw5("noid-pub")) {
-            sub.send(subscribe5(1, 0, "noid/t", 1));
+            sub.send(subscribe5(1, "noid/t", 1));
             sub.readUntil(SUBACK);
             pub.send(publish5("noid/t", 1, false, 1, "m"));
-            assertThat(prop(nextPublish(sub), 0x0B)).isEmpty();
+            assertThat(prop(nextPublish(sub), Props.SUBSCRIPTION_ID)).isEmpty();
         }
     }
 
@@ -167,7 +169,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected311(broker.port(), "name-sub", true);
              RawClient pub = RawClient.connected311(broker.port(), "name-pub", true)) {
             sub.subscribe311("name/+/x/#", 1, 1);
-            pub.send(publish3("name/Ab c/x/y/z", 0, false, 0, "n"));
+            pub.send(publish311("name/Ab c/x/y/z", 0, false, 0, "n"));
             Packet p = nextPublish(sub);
             assertThat(topicOf(p)).isEqualTo("name/Ab c/x/y/z");
         }
@@ -231,23 +233,23 @@ class PublishConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_2_4_payloadFormatIndicator0IsForwardedToo() throws Exception {
         try (RawClient sub = raw5("pfi0-sub"); RawClient pub = raw5("pfi0-pub")) {
-            sub.send(subscribe5(1, 0, "props/pfi0", 0));
+            sub.send(subscribe5(1, "props/pfi0", 0));
             sub.readUntil(SUBACK);
-            pub.send(publish5("props/pfi0", 0, false, false, 0, bytes(0x01, 0x00), new byte[] {(byte) 0xFF}));
-            assertThat(prop(nextPublish(sub), 0x01)).containsExactly(0);
+            pub.send(publish5("props/pfi0", 0, false, false, 0, Props.of().payloadFormat(0x00), new byte[] {(byte) 0xFF}));
+            assertThat(prop(nextPublish(sub), Props.PAYLOAD_FORMAT)).containsExactly(0);
         }
     }
 
     @Test
     void v5_MQTT_3_3_2_5_anExpiredQueuedMessageIsNotDeliveredToTheResumedSession() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "exp-sub", true, 300)) {
-            sub.send(subscribe5(1, 0, "exp/t", 1));
+            sub.send(subscribe5(1, "exp/t", 1));
             sub.readUntil(SUBACK);
-            sub.send(0xE0, 0x00); // DISCONNECT, the session stays
+            sub.send(disconnect()); // DISCONNECT, the session stays
         }
         try (RawClient pub = raw5("exp-pub")) {
-            pub.send(publish5("exp/t", 1, false, false, 1, concat(bytes(0x02), u32(1)), "short".getBytes()));
-            pub.send(publish5("exp/t", 1, false, false, 2, new byte[0], "forever".getBytes()));
+            pub.send(publish5("exp/t", 1, false, false, 1, Props.of().messageExpiry(1), "short".getBytes()));
+            pub.send(publish5("exp/t", 1, false, false, 2, Props.none(), "forever".getBytes()));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
             assertThat(pub.read().type()).isEqualTo(PUBACK);
         }
@@ -256,29 +258,29 @@ class PublishConformanceTest extends OneBrokerPerClass {
             assertThat(sub.connack().u8(0)).as("session present").isEqualTo(1);
             Packet p = nextPublish(sub);
             assertThat(payload5(p)).isEqualTo("forever");
-            assertThat(prop(p, 0x02)).as("no expiry sent, none forwarded").isEmpty();
+            assertThat(prop(p, Props.MESSAGE_EXPIRY)).as("no expiry sent, none forwarded").isEmpty();
             sub.send(puback(packetIdOf(p)));
             assertThat(sub.poll(300)).as("the expired message is gone").isNull();
-            sub.send(0xE0, 0x02, 0x00, 0x00); // expire the session now... 0x00 reason, no props
+            sub.send(disconnect5(0x00, Props.none())); // expire the session now... 0x00 reason, no props
         }
     }
 
     @Test
     void v5_MQTT_3_3_2_6_theForwardedExpiryIntervalIsReducedByTheTimeWaited() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "expr-sub", true, 300)) {
-            sub.send(subscribe5(1, 0, "expr/t", 1));
+            sub.send(subscribe5(1, "expr/t", 1));
             sub.readUntil(SUBACK);
-            sub.send(0xE0, 0x00);
+            sub.send(disconnect());
         }
         try (RawClient pub = raw5("expr-pub")) {
-            pub.send(publish5("expr/t", 1, false, false, 1, concat(bytes(0x02), u32(10)), "ten".getBytes()));
+            pub.send(publish5("expr/t", 1, false, false, 1, Props.of().messageExpiry(10), "ten".getBytes()));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
         }
         Thread.sleep(1200);
         try (RawClient sub = RawClient.connected5(broker.port(), "expr-sub", false, 0)) {
             Packet p = nextPublish(sub);
             assertThat(payload5(p)).isEqualTo("ten");
-            List<Object> expiry = prop(p, 0x02);
+            List<Object> expiry = prop(p, Props.MESSAGE_EXPIRY);
             assertThat(expiry).hasSize(1);
             assertThat((Integer) expiry.get(0)).isBetween(1, 9);
         }
@@ -287,10 +289,10 @@ class PublishConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_2_6_anImmediatelyForwardedMessageKeepsItsExpiryInterval() throws Exception {
         try (RawClient sub = raw5("expl-sub"); RawClient pub = raw5("expl-pub")) {
-            sub.send(subscribe5(1, 0, "expl/t", 0));
+            sub.send(subscribe5(1, "expl/t", 0));
             sub.readUntil(SUBACK);
-            pub.send(publish5("expl/t", 0, false, false, 0, concat(bytes(0x02), u32(3600)), "x".getBytes()));
-            List<Object> expiry = prop(nextPublish(sub), 0x02);
+            pub.send(publish5("expl/t", 0, false, false, 0, Props.of().messageExpiry(3600), "x".getBytes()));
+            List<Object> expiry = prop(nextPublish(sub), Props.MESSAGE_EXPIRY);
             assertThat(expiry).hasSize(1);
             assertThat((Integer) expiry.get(0)).isBetween(3599, 3600);
         }
@@ -302,21 +304,21 @@ class PublishConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_2_12_everyAliasUpToTheMaximumIsAcceptedAndResolved() throws Exception {
         try (RawClient sub = raw5("alias5-sub"); RawClient pub = raw5("alias5-pub")) {
             assertThat(prop0x22(pub.connack())).as("Topic Alias Maximum announced").isEqualTo(10);
-            sub.send(subscribe5(1, 0, "alias5/#", 0));
+            sub.send(subscribe5(1, "alias5/#", 0));
             sub.readUntil(SUBACK);
-            pub.send(publish5("alias5/one", 0, false, false, 0, bytes(0x23, 0, 1), "a".getBytes()));
-            pub.send(publish5("alias5/ten", 0, false, false, 0, bytes(0x23, 0, 10), "b".getBytes()));
-            pub.send(publish5("", 0, false, false, 0, bytes(0x23, 0, 1), "c".getBytes()));
-            pub.send(publish5("", 1, false, false, 9, bytes(0x23, 0, 10), "d".getBytes()));
+            pub.send(publish5("alias5/one", 0, false, false, 0, Props.of().topicAlias(1), "a".getBytes()));
+            pub.send(publish5("alias5/ten", 0, false, false, 0, Props.of().topicAlias(10), "b".getBytes()));
+            pub.send(publish5("", 0, false, false, 0, Props.of().topicAlias(1), "c".getBytes()));
+            pub.send(publish5("", 1, false, false, 9, Props.of().topicAlias(10), "d".getBytes()));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
             // redefine alias 1 [§3.3.2.3.4]
-            pub.send(publish5("alias5/uno", 0, false, false, 0, bytes(0x23, 0, 1), "e".getBytes()));
-            pub.send(publish5("", 0, false, false, 0, bytes(0x23, 0, 1), "f".getBytes()));
+            pub.send(publish5("alias5/uno", 0, false, false, 0, Props.of().topicAlias(1), "e".getBytes()));
+            pub.send(publish5("", 0, false, false, 0, Props.of().topicAlias(1), "f".getBytes()));
             String[] expected = {"alias5/one:a", "alias5/ten:b", "alias5/one:c", "alias5/ten:d", "alias5/uno:e", "alias5/uno:f"};
             for (String e : expected) {
                 Packet p = nextPublish(sub);
                 assertThat(topicOf(p) + ":" + payload5(p)).isEqualTo(e);
-                assertThat(prop(p, 0x23)).as("aliases are not passed through").isEmpty();
+                assertThat(prop(p, Props.TOPIC_ALIAS)).as("aliases are not passed through").isEmpty();
             }
         }
     }
@@ -342,17 +344,17 @@ class PublishConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_3_2_9_topicAlias0GetsDisconnect0x94() throws Exception {
-        assertDisconnects5("alias-zero", publish5("alias/z", 0, false, false, 0, bytes(0x23, 0, 0), "x".getBytes()), 0x94);
+        assertDisconnects5("alias-zero", publish5("alias/z", 0, false, false, 0, Props.of().topicAlias(0), "x".getBytes()), 0x94);
     }
 
     @Test
     void v5_MQTT_3_3_2_9_topicAliasOneAboveTheMaximumGetsDisconnect0x94() throws Exception {
-        assertDisconnects5("alias-11", publish5("alias/z", 0, false, false, 0, bytes(0x23, 0, 11), "x".getBytes()), 0x94);
+        assertDisconnects5("alias-11", publish5("alias/z", 0, false, false, 0, Props.of().topicAlias(11), "x".getBytes()), 0x94);
     }
 
     @Test
     void v5_S3_3_2_3_4_anAliasWithoutMappingOnThisConnectionIsAProtocolError() throws Exception {
-        assertDisconnects5("alias-unmapped", publish5("", 0, false, false, 0, bytes(0x23, 0, 3), "x".getBytes()), 0x82);
+        assertDisconnects5("alias-unmapped", publish5("", 0, false, false, 0, Props.of().topicAlias(3), "x".getBytes()), 0x82);
     }
 
     // ---------------------------------------------------------------- limits
@@ -362,7 +364,7 @@ class PublishConformanceTest extends OneBrokerPerClass {
         try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient sub = RawClient.connected5(capped.port(), "cap-sub", true, 0);
              RawClient c = RawClient.connected5(capped.port(), "cap-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "cap/t", 2));
+            sub.send(subscribe5(1, "cap/t", 2));
             assertThat(sub.readUntil(SUBACK).u8(3)).as("granted QoS capped").isEqualTo(1);
             c.send(publish5("cap/t", 1, false, 1, "ok"));
             assertThat(c.read().type()).isEqualTo(PUBACK);
@@ -380,16 +382,16 @@ class PublishConformanceTest extends OneBrokerPerClass {
     void v311_S3_3_1_2_publishAboveMaxQosClosesTheConnection() throws Exception {
         try (TestBroker capped = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected311(capped.port(), "cap311", true)) {
-            c.send(publish3("cap/t", 2, false, 2, "too high"));
+            c.send(publish311("cap/t", 2, false, 2, "too high"));
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
 
     @Test
     void v5_MQTT_3_1_2_25_aMessageTooLargeForTheClientIsSkippedAndTheNextDelivered() throws Exception {
-        try (RawClient sub = Wire.connected5(broker.port(), "mps-sub", concat(bytes(0x27), u32(64)));
+        try (RawClient sub = RawClient.connected5(broker.port(), "mps-sub", Props.of().maximumPacketSize(64));
              RawClient pub = raw5("mps-pub")) {
-            sub.send(subscribe5(1, 0, "mps/t", 1));
+            sub.send(subscribe5(1, "mps/t", 1));
             sub.readUntil(SUBACK);
             pub.send(publish5("mps/t", 1, false, 1, "x".repeat(100)));
             pub.send(publish5("mps/t", 1, false, 2, "small"));
@@ -406,9 +408,9 @@ class PublishConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_24_aMessageOfExactlyTheMaximumPacketSizeIsDelivered() throws Exception {
         // PUBLISH QoS 0 to "mx": 1 header + 1 length + 2+2 topic + 1 property length + payload = 7 + n
-        try (RawClient sub = Wire.connected5(broker.port(), "mpx-sub", concat(bytes(0x27), u32(100)));
+        try (RawClient sub = RawClient.connected5(broker.port(), "mpx-sub", Props.of().maximumPacketSize(100));
              RawClient pub = raw5("mpx-pub")) {
-            sub.send(subscribe5(1, 0, "mx", 0));
+            sub.send(subscribe5(1, "mx", 0));
             sub.readUntil(SUBACK);
             pub.send(publish5("mx", 0, false, 0, "a".repeat(94)));
             pub.send(publish5("mx", 0, false, 0, "b".repeat(93)));

@@ -1,5 +1,7 @@
 package io.cairn.conformance;
 
+import io.cairn.test.Props;
+import io.cairn.test.Replies;
 import io.cairn.test.RawClient;
 import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
@@ -19,8 +21,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import static io.cairn.conformance.Wire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** PUBLISH and the QoS 1/2 flows in both directions (checklist sections 3, 4 and 11), on the wire. */
@@ -48,7 +51,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             Packet rec = c.read();
             assertThat(rec.type()).isEqualTo(PUBREC);
             assertThat(rec.u16(0)).isEqualTo(17);
-            c.send(0x62, 0x02, 0x00, 17); // PUBREL
+            c.send(pubrel(17));
             Packet comp = c.read();
             assertThat(comp.type()).isEqualTo(PUBCOMP);
             assertThat(comp.u16(0)).isEqualTo(17);
@@ -64,7 +67,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             assertThat(pub.read().type()).isEqualTo(PUBREC);
             pub.send(publish311("flow/dup", 2, false, true, 9, "once".getBytes()));
             assertThat(pub.read().type()).isEqualTo(PUBREC);
-            pub.send(0x62, 0x02, 0x00, 9);
+            pub.send(pubrel(9));
             assertThat(pub.read().type()).isEqualTo(PUBCOMP);
             assertThat(payload311(sub.read())).isEqualTo("once");
             assertThat(sub.poll(500)).as("no second copy").isNull();
@@ -78,7 +81,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S3_7_2_1_pubrelForAnUnknownPacketIdGetsPubcomp0x92() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "pubrel-unknown", true, 0)) {
-            c.send(0x62, 0x02, 0x01, 0x01);
+            c.send(pubrel(257));
             Packet comp = c.read();
             assertThat(comp.type()).isEqualTo(PUBCOMP);
             assertThat(comp.u16(0)).isEqualTo(0x0101);
@@ -137,7 +140,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             first = packetIdOf(p1);
             second = packetIdOf(p2);
             assertThat(first).isNotZero().isNotEqualTo(second);
-            sub.send(0x50, 0x02, second >> 8, second & 0xFF); // PUBREC for the QoS 2 one only
+            sub.send(pubrec(second)); // PUBREC for the QoS 2 one only
             assertThat(sub.read().type()).isEqualTo(PUBREL);
         } // the subscriber vanishes without acknowledging "one" or completing "two"
         try (RawClient sub = RawClient.connected311(broker.port(), "resend-sub", false)) {
@@ -170,13 +173,13 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             while (got.size() < 5 || next < 5) {
                 Packet p = got.get(next - 2);
                 ids.add(packetIdOf(p));
-                sub.send(0x40, 0x02, packetIdOf(p) >> 8, packetIdOf(p) & 0xFF);
+                sub.send(puback(packetIdOf(p)));
                 if (got.size() < 5) {
                     got.add(sub.read());
                 }
                 next++;
             }
-            assertThat(got).extracting(RawClient::payload311).containsExactly("w0", "w1", "w2", "w3", "w4");
+            assertThat(got).extracting(Replies::payload311).containsExactly("w0", "w1", "w2", "w3", "w4");
         }
     }
 
@@ -205,7 +208,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             for (int i = 0; i < 200; i++) {
                 Packet p = sub.read();
                 assertThat(payload311(p)).isEqualTo("n" + i);
-                sub.send(0x40, 0x02, packetIdOf(p) >> 8, packetIdOf(p) & 0xFF);
+                sub.send(puback(packetIdOf(p)));
             }
         }
     }
@@ -221,7 +224,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_2_2_publishingToATopicWithAWildcardGetsDisconnect0x90() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "wild-pub5", true, 0)) {
-            c.send(packet(0x30, concat(str("a/#"), bytes(0), "x".getBytes())));
+            c.send(publish5("a/#", 0, false, 0, "x"));
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x90);
@@ -231,7 +234,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_2_9_topicAliasAboveTheMaximumGetsDisconnect0x94() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "alias-bad", true, 0)) {
-            c.send(packet(0x30, concat(str("t"), bytes(3, 0x23, 0x00, 0x63), "x".getBytes())));
+            c.send(publish5("t", 0, false, 0, Props.of().topicAlias(99), "x"));
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x94);
@@ -243,8 +246,8 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected311(broker.port(), "alias-sub", true);
              RawClient c = RawClient.connected5(broker.port(), "alias-pub", true, 0)) {
             sub.subscribe311("alias/topic", 0, 1);
-            c.send(packet(0x30, concat(str("alias/topic"), bytes(3, 0x23, 0x00, 0x01), "first".getBytes())));
-            c.send(packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x01), "second".getBytes())));
+            c.send(publish5("alias/topic", 0, false, 0, Props.of().topicAlias(1), "first"));
+            c.send(publish5("", 0, false, 0, Props.of().topicAlias(1), "second"));
             Packet a = sub.read();
             Packet b = sub.read();
             assertThat(topicOf(a)).isEqualTo("alias/topic");
@@ -257,9 +260,9 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_4_4_oneCopyCarriesTheSubscriptionIdentifiersOfAllMatchingSubscriptions() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "subid-sub", true, 0);
              RawClient pub = RawClient.connected311(broker.port(), "subid-pub", true)) {
-            sub.send(packet(0x82, concat(u16(1), bytes(2, 0x0B, 7), str("subid/#"), bytes(1))));
+            sub.send(subscribe5(1, "subid/#", 1, Props.of().subscriptionId(7)));
             sub.readUntil(SUBACK);
-            sub.send(packet(0x82, concat(u16(2), bytes(2, 0x0B, 9), str("subid/+"), bytes(1))));
+            sub.send(subscribe5(2, "subid/+", 1, Props.of().subscriptionId(9)));
             sub.readUntil(SUBACK);
             pub.send(pub("subid/x", 1, 1, "s"));
             Packet p = sub.read();
@@ -283,13 +286,13 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_3_3_10_resentQos2PublishWithDupBeforePubrelIsPubrecdAgainAndDeliveredOnce() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "dup5-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "dup5-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "flow/dup5", 2));
+            sub.send(subscribe5(1, "flow/dup5", 2));
             sub.readUntil(SUBACK);
             pub.send(publish5("flow/dup5", 2, false, 300, "once"));
             Packet rec1 = pub.read();
             assertThat(rec1.type()).isEqualTo(PUBREC);
             assertThat(rec1.u16(0)).isEqualTo(300);
-            pub.send(publish5("flow/dup5", 2, false, true, 300, new byte[0], "once".getBytes()));
+            pub.send(publish5("flow/dup5", 2, false, true, 300, Props.none(), "once".getBytes()));
             Packet rec2 = pub.read();
             assertThat(rec2.type()).as("[MQTT-4.3.3-10]").isEqualTo(PUBREC);
             assertThat(rec2.u16(0)).isEqualTo(300);
@@ -438,20 +441,20 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
             assertThat(sub.read().type()).isEqualTo(PUBREL);
             sub.send(pubcomp(packetIdOf(b)));
             assertThat(payload311(nextPublish(sub))).isEqualTo("w3");
-            assertThat(List.of(a, b)).extracting(RawClient::payload311).containsExactly("w0", "w1");
+            assertThat(List.of(a, b)).extracting(Replies::payload311).containsExactly("w0", "w1");
         }
     }
 
     /** A 5.0 subscriber that announces Receive Maximum {@code max}. */
     private static RawClient receiveMax(String id, int max) throws Exception {
-        return Wire.connected5(broker.port(), id, concat(bytes(0x21), u16(max)));
+        return RawClient.connected5(broker.port(), id, Props.of().receiveMaximum(max));
     }
 
     @Test
     void v5_MQTT_3_3_4_9_receiveMaximumLimitsTheOutboundWindowAndTheRestFollowInOrder() throws Exception {
         try (RawClient sub = receiveMax("rm-sub", 3);
              RawClient pub = RawClient.connected5(broker.port(), "rm-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "flow/rm", 2));
+            sub.send(subscribe5(1, "flow/rm", 2));
             sub.readUntil(SUBACK);
             for (int i = 0; i < 8; i++) {
                 pub.send(publish5("flow/rm", 1 + (i % 2), false, i + 1, "r" + i));
@@ -476,7 +479,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
                 got.add(nextPublish(sub));
                 assertThat(sub.poll(100)).as("one out, one in").isNull();
             }
-            assertThat(got).extracting(RawClient::payload5).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7");
+            assertThat(got).extracting(Replies::payload5).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7");
         }
     }
 
@@ -484,15 +487,15 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_9_0_3_otherPacketsAreAnsweredWhileTheSendQuotaIsZero() throws Exception {
         try (RawClient sub = receiveMax("rm0-sub", 1);
              RawClient pub = RawClient.connected5(broker.port(), "rm0-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "flow/rm0", 1));
+            sub.send(subscribe5(1, "flow/rm0", 1));
             sub.readUntil(SUBACK);
             pub.send(publish5("flow/rm0", 1, false, 1, "a"));
             pub.send(publish5("flow/rm0", 1, false, 2, "b"));
             Packet a = nextPublish(sub);
             assertThat(sub.poll(300)).isNull();
-            sub.send(0xC0, 0x00); // PINGREQ
+            sub.send(pingreq());
             assertThat(sub.read().type()).as("[MQTT-3.3.4-10]").isEqualTo(PINGRESP);
-            sub.send(subscribe5(2, 0, "flow/other", 0));
+            sub.send(subscribe5(2, "flow/other", 0));
             Packet ack = sub.read();
             assertThat(ack.type()).isEqualTo(SUBACK);
             assertThat(ack.u16(0)).isEqualTo(2);
@@ -509,13 +512,13 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_4_0_2_aNegativePubrecEndsTheDeliveryWithoutPubrelAndFreesTheWindow() throws Exception {
         try (RawClient sub = receiveMax("negrec-sub", 1);
              RawClient pub = RawClient.connected5(broker.port(), "negrec-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "flow/negrec", 2));
+            sub.send(subscribe5(1, "flow/negrec", 2));
             sub.readUntil(SUBACK);
             pub.send(publish5("flow/negrec", 2, false, 1, "a"));
             pub.send(publish5("flow/negrec", 2, false, 2, "b"));
             Packet a = nextPublish(sub);
             int id = packetIdOf(a);
-            sub.send(bytes(0x50, 3, id >> 8, id & 0xFF, 0x80)); // PUBREC 0x80 Unspecified error
+            sub.send(pubrec(id, 0x80)); // PUBREC 0x80 Unspecified error
             Packet b = sub.read();
             assertThat(b.type()).as("no PUBREL after PUBREC >= 0x80 [MQTT-4.3.3-4]; the slot is free").isEqualTo(PUBLISH);
             assertThat(payload5(b)).isEqualTo("b");
@@ -527,7 +530,7 @@ class QosFlowConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_3_3_4_pubrecGetsPubrelOfTheSameIdWithSuccess() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "rel5-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "rel5-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "flow/rel5", 2));
+            sub.send(subscribe5(1, "flow/rel5", 2));
             sub.readUntil(SUBACK);
             pub.send(publish5("flow/rel5", 2, false, 1, "a"));
             Packet a = nextPublish(sub);

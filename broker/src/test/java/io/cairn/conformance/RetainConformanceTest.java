@@ -1,6 +1,7 @@
 package io.cairn.conformance;
 
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.RawClient.Packet;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -12,8 +13,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static io.cairn.conformance.Wire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,7 +32,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
 
     /** Publishes with QoS 1 and waits for the PUBACK, so the retained store is updated before the next step. */
     private static void retain311(RawClient pub, String topic, String payload, boolean retain) throws Exception {
-        pub.send(publish3(topic, 1, retain, 1, payload));
+        pub.send(publish311(topic, 1, retain, 1, payload));
         assertThat(pub.read().type()).isEqualTo(PUBACK);
     }
 
@@ -39,7 +41,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
         try (RawClient pub = c311("latest-pub")) {
             retain311(pub, "ret/latest", "v1", true);
             retain311(pub, "ret/latest", "v2", true);
-            pub.send(publish3("ret/latest", 2, true, 2, "v3"));
+            pub.send(publish311("ret/latest", 2, true, 2, "v3"));
             assertThat(pub.read().type()).isEqualTo(PUBREC);
             pub.send(pubrel(2));
             assertThat(pub.read().type()).isEqualTo(PUBCOMP);
@@ -147,7 +149,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
     void v311_MQTT_3_3_1_7_aQos0RetainedMessageReplacesThePreviousOne() throws Exception {
         try (RawClient pub = c311("q0r-pub")) {
             retain311(pub, "ret/q0", "qos1", true);
-            pub.send(publish3("ret/q0", 0, true, 0, "qos0"));
+            pub.send(publish311("ret/q0", 0, true, 0, "qos0"));
             retain311(pub, "ret/q0-sync", "sync", false); // the QoS 0 one was handled before this PUBACK
         }
         try (RawClient sub = c311("q0r-sub")) {
@@ -162,7 +164,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_8_4_6_aRetainedMessageIsDowngradedToTheGrantedQos() throws Exception {
         try (RawClient pub = c311("down-pub")) {
-            pub.send(publish3("ret/down", 2, true, 1, "two"));
+            pub.send(publish311("ret/down", 2, true, 1, "two"));
             assertThat(pub.read().type()).isEqualTo(PUBREC);
             pub.send(pubrel(1));
             assertThat(pub.read().type()).isEqualTo(PUBCOMP);
@@ -213,7 +215,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_1_12_retainAsPublished0ForwardsRetain0AndSubscribeTimeCopiesStillCarryRetain1() throws Exception {
         try (RawClient pub = c5("rap0-pub"); RawClient sub = c5("rap0-sub")) {
             retain5(pub, "ret5/rap0", "stored");
-            sub.send(subscribe5(1, 0, "ret5/rap0", 1)); // RAP=0, RH=0
+            sub.send(subscribe5(1, "ret5/rap0", 1)); // RAP=0, RH=0
             sub.readUntil(SUBACK);
             Packet stored = nextPublish(sub);
             assertThat(retain(stored)).as("§3.3.1.3: sent because of the SUBSCRIBE").isTrue();
@@ -228,7 +230,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_1_13_retainAsPublished1KeepsThePublishersFlag() throws Exception {
         try (RawClient pub = c5("rap1-pub"); RawClient sub = c5("rap1-sub")) {
-            sub.send(subscribe5(1, 0, "ret5/rap1", 0x08 | 1)); // RAP=1
+            sub.send(subscribe5(1, "ret5/rap1", 0x08 | 1)); // RAP=1
             sub.readUntil(SUBACK);
             retain5(pub, "ret5/rap1", "with");
             pub.send(publish5("ret5/rap1", 1, false, 2, "without"));
@@ -245,7 +247,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
         try (RawClient pub = c5("rh0-pub"); RawClient sub = c5("rh0-sub")) {
             retain5(pub, "ret5/rh0", "r");
             for (int i = 1; i <= 2; i++) {
-                sub.send(subscribe5(i, 0, "ret5/rh0", 0));
+                sub.send(subscribe5(i, "ret5/rh0", 0));
                 sub.readUntil(SUBACK);
                 Packet p = nextPublish(sub);
                 assertThat(payload5(p)).isEqualTo("r");
@@ -258,10 +260,10 @@ class RetainConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_1_10_retainHandling1SendsOnlyWhenTheSubscriptionIsNew() throws Exception {
         try (RawClient pub = c5("rh1-pub"); RawClient sub = c5("rh1-sub")) {
             retain5(pub, "ret5/rh1", "r");
-            sub.send(subscribe5(1, 0, "ret5/rh1", 0x10));
+            sub.send(subscribe5(1, "ret5/rh1", 0x10));
             sub.readUntil(SUBACK);
             assertThat(payload5(nextPublish(sub))).isEqualTo("r");
-            sub.send(subscribe5(2, 0, "ret5/rh1", 0x10)); // exists now
+            sub.send(subscribe5(2, "ret5/rh1", 0x10)); // exists now
             Packet ack = sub.read();
             assertThat(ack.type()).isEqualTo(SUBACK);
             assertThat(sub.poll(400)).as("no retained message for an existing subscription").isNull();
@@ -272,7 +274,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_1_11_retainHandling2SendsNoRetainedMessageButLiveOnesFlow() throws Exception {
         try (RawClient pub = c5("rh2-pub"); RawClient sub = c5("rh2-sub")) {
             retain5(pub, "ret5/rh2", "r");
-            sub.send(subscribe5(1, 0, "ret5/rh2", 0x20));
+            sub.send(subscribe5(1, "ret5/rh2", 0x20));
             sub.readUntil(SUBACK);
             pub.send(publish5("ret5/rh2", 0, false, 0, "live"));
             Packet p = nextPublish(sub);
@@ -287,7 +289,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
             assertThat(pub.read().type()).isEqualTo(PUBREC);
             pub.send(pubrel(1));
             assertThat(pub.read().type()).isEqualTo(PUBCOMP);
-            sub.send(subscribe5(1, 0, "ret5/down", 1));
+            sub.send(subscribe5(1, "ret5/down", 1));
             sub.readUntil(SUBACK);
             Packet p = nextPublish(sub);
             assertThat(qos(p)).isEqualTo(1);
@@ -302,7 +304,7 @@ class RetainConformanceTest extends OneBrokerPerClass {
             retain5(pub, "ret5/del", "");
         }
         try (RawClient sub = c5("del5-sub")) {
-            sub.send(subscribe5(1, 0, "ret5/del", 1));
+            sub.send(subscribe5(1, "ret5/del", 1));
             sub.readUntil(SUBACK);
             assertThat(sub.poll(400)).as("[MQTT-3.3.1-7]").isNull();
         }
@@ -311,18 +313,18 @@ class RetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S3_3_1_3_anExpiredRetainedMessageIsNoLongerSent() throws Exception {
         try (RawClient pub = c5("rexp-pub")) {
-            pub.send(publish5("rexp/short", 1, true, false, 1, concat(bytes(0x02), u32(1)), "short".getBytes()));
+            pub.send(publish5("rexp/short", 1, true, false, 1, Props.of().messageExpiry(1), "short".getBytes()));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
-            pub.send(publish5("rexp/long", 1, true, false, 2, concat(bytes(0x02), u32(100)), "long".getBytes()));
+            pub.send(publish5("rexp/long", 1, true, false, 2, Props.of().messageExpiry(100), "long".getBytes()));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
         }
         Thread.sleep(1200); // let the 1 s Message Expiry Interval run out
         try (RawClient sub = c5("rexp-sub")) {
-            sub.send(subscribe5(1, 0, "rexp/#", 1));
+            sub.send(subscribe5(1, "rexp/#", 1));
             sub.readUntil(SUBACK);
             Packet p = nextPublish(sub);
             assertThat(payload5(p)).isEqualTo("long");
-            assertThat((Integer) prop(p, 0x02).get(0)).as("the retained copy's expiry runs down too").isBetween(1, 99);
+            assertThat((Integer) prop(p, Props.MESSAGE_EXPIRY).get(0)).as("the retained copy's expiry runs down too").isBetween(1, 99);
             sub.send(puback(packetIdOf(p)));
             assertThat(sub.poll(300)).isNull();
         }

@@ -1,6 +1,8 @@
 package io.cairn.conformance;
 
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
+import io.cairn.test.Replies;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 
@@ -8,8 +10,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.cairn.conformance.SessionWire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -28,7 +31,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
             assertThat(pub.read().type()).isEqualTo(PUBACK);
             pub.send(publish311(topic, 2, false, false, 2, utf8("q2")));
             assertThat(pub.read().type()).isEqualTo(PUBREC);
-            pub.send(packet(0x62, u16(2)));
+            pub.send(pubrel(2));
             assertThat(pub.read().type()).isEqualTo(PUBCOMP);
         }
     }
@@ -46,7 +49,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
     void v311_MQTT_3_1_2_4_resumedSessionKeepsItsSubscriptions() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "keep-subs", false)) {
             c.subscribe311("keep/subs", 1, 1);
-            c.send(DISCONNECT_311);
+            c.send(disconnect());
             assertThat(c.closedWithin(2000)).isTrue();
         }
         try (RawClient c = RawClient.connected311(broker.port(), "keep-subs", false)) {
@@ -63,7 +66,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
     void v311_MQTT_3_1_2_5_queuedQos1And2AreDeliveredOnResumeQos0IsNotQueued() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "queue311", false)) {
             c.subscribe311("queue/311", 2, 1);
-            c.send(DISCONNECT_311);
+            c.send(disconnect());
             assertThat(c.closedWithin(2000)).isTrue();
         }
         publishQos012("queue/311");
@@ -160,7 +163,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = connect(v5, id, true);
              RawClient pub = RawClient.connected311(broker.port(), id + "-pub", true)) {
             if (v5) {
-                subscribe5(sub, topic, 2, 1);
+                sub.subscribe5(topic, 2, 1);
             } else {
                 sub.subscribe311(topic, 2, 1);
             }
@@ -196,16 +199,16 @@ class SessionConformanceTest extends OneBrokerPerClass {
             }
             assertThat(sub.silentFor(400)).as("nothing else is re-sent").isTrue();
             assertThat(publishes).extracting(p -> payload(v5, p)).containsExactly("A", "B", "D");
-            assertThat(publishes).extracting(RawClient::packetIdOf).containsExactly(ids[0], ids[1], ids[3]);
+            assertThat(publishes).extracting(Replies::packetIdOf).containsExactly(ids[0], ids[1], ids[3]);
             assertThat(publishes).allSatisfy(p -> assertThat(dup(p)).as("DUP=1 [MQTT-3.3.1-1]").isTrue());
-            assertThat(publishes).extracting(SessionWire::qos).containsExactly(1, 2, 1);
+            assertThat(publishes).extracting(Replies::qos).containsExactly(1, 2, 1);
             assertThat(pubrels).containsExactly(ids[2], ids[4]);
             // finish everything
             sub.send(concat(puback(ids[0]), puback(ids[3]), pubcomp(ids[2]), pubcomp(ids[4]), pubrec(ids[1])));
             Packet rel = sub.readUntil(PUBREL);
             assertThat(rel.u16(0)).isEqualTo(ids[1]);
             sub.send(pubcomp(ids[1]));
-            sub.send(PINGREQ);
+            sub.send(pingreq());
             assertThat(sub.read().type()).isEqualTo(PINGRESP);
         }
         awaitOffline(id);
@@ -228,8 +231,8 @@ class SessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_5_resumedSessionKeepsSubscriptionsAndQueuedQos1And2NotQos0() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "queue5", true, 300)) {
-            subscribe5(c, "queue/5", 2, 1);
-            c.send(disconnect5(0x00, new byte[0]));
+            c.subscribe5("queue/5", 2, 1);
+            c.send(disconnect5(0x00, Props.none()));
             assertThat(c.closedWithin(2000)).isTrue();
         }
         publishQos012("queue/5");
@@ -250,7 +253,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_4_cleanStart1DiscardsTheSessionAndItsQueue() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "discard5", true, 300)) {
-            subscribe5(c, "discard/5", 1, 1);
+            c.subscribe5("discard/5", 1, 1);
         }
         awaitOffline("discard5");
         publish1("discard/5", "stale");
@@ -278,8 +281,8 @@ class SessionConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_1_0_2_aSessionOfExpiry2sIsKeptWithinAndGoneAfterIt() throws Exception {
         for (String id : List.of("exp2-early", "exp2-late")) {
             try (RawClient c = RawClient.connected5(broker.port(), id, true, 2)) {
-                subscribe5(c, "exp2/" + id, 1, 1);
-                c.send(disconnect5(0x00, new byte[0]));
+                c.subscribe5("exp2/" + id, 1, 1);
+                c.send(disconnect5(0x00, Props.none()));
                 assertThat(c.closedWithin(2000)).isTrue();
             }
         }
@@ -298,7 +301,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S3_1_2_11_2_expiry0EndsTheSessionWhenTheSocketCloses() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "exp0-drop", true, 0)) {
-            subscribe5(c, "exp0/drop", 1, 1);
+            c.subscribe5("exp0/drop", 1, 1);
         } // no DISCONNECT
         awaitOffline("exp0-drop");
         try (RawClient c = RawClient.connected5(broker.port(), "exp0-drop", false, 0)) {
@@ -311,7 +314,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_4_takeoverWithCleanStart1StartsAFreshSession() throws Exception {
         try (RawClient old = RawClient.connected5(broker.port(), "takeover-clean5", true, 300)) {
-            subscribe5(old, "tc5/t", 1, 1);
+            old.subscribe5("tc5/t", 1, 1);
             try (RawClient fresh = RawClient.connected5(broker.port(), "takeover-clean5", true, 300)) {
                 Packet d = old.read();
                 assertThat(d.type()).isEqualTo(DISCONNECT);
@@ -327,7 +330,7 @@ class SessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_4_3_takeoverWithCleanStart0ResumesTheSessionOnTheNewConnection() throws Exception {
         try (RawClient old = RawClient.connected5(broker.port(), "takeover-keep5", true, 300)) {
-            subscribe5(old, "tk5/t", 1, 1);
+            old.subscribe5("tk5/t", 1, 1);
             try (RawClient fresh = RawClient.connected5(broker.port(), "takeover-keep5", false, 300)) {
                 Packet d = old.read();
                 assertThat(d.type()).isEqualTo(DISCONNECT);

@@ -1,5 +1,6 @@
 package io.cairn.conformance;
 
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
@@ -11,7 +12,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** One test per further checklist statement of sections 1-8, 10, 11, 13-15, each on the wire. */
@@ -40,7 +43,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v311_MQTT_2_3_1_7_subackAndUnsubackEchoThePacketIdentifier() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "echo-ids", true)) {
             assertThat(c.subscribe311("echo/t", 0, 0x1234).u16(0)).isEqualTo(0x1234);
-            c.send(packet(0xA2, concat(u16(0x4321), str("echo/t"))));
+            c.send(unsubscribe311(0x4321, "echo/t"));
             Packet u = c.read();
             assertThat(u.type()).isEqualTo(UNSUBACK);
             assertThat(u.u16(0)).isEqualTo(0x4321);
@@ -52,7 +55,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_2_2_2_1_packetsWithAPropertiesSectionCarryAPropertyLength() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "prop-len", true, 0)) {
             assertThat(c.connack().u8(2)).as("CONNACK property length present").isPositive();
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("pl/t"), bytes(0))));
+            c.send(subscribe5(1, "pl/t", 0));
             assertThat(c.read().body()).containsExactly(0, 1, 0, 0);
         }
     }
@@ -62,7 +65,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
         try (RawClient c = RawClient.connected311(broker.port(), "echo-rec", true)) {
             c.send(publish311("echo/q2", 2, false, false, 0xBEEF, "x".getBytes()));
             assertThat(c.read().u16(0)).isEqualTo(0xBEEF);
-            c.send(0x62, 0x02, 0xBE, 0xEF);
+            c.send(pubrel(0xBEEF));
             assertThat(c.read().u16(0)).isEqualTo(0xBEEF);
         }
     }
@@ -71,23 +74,23 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_MQTT_3_1_2_22_passwordWithoutUserNameClosesTheConnection() throws IOException {
-        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x42), u16(60), str("pw-only"), str("secret"))));
+        connectCloses(connect("pw-only").password("secret").v311());
     }
 
     @Test
     void v311_MQTT_3_1_3_11_userNameThatIsNotUtf8ClosesTheConnection() throws IOException {
-        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x82), u16(60), str("bad-user"), u16(1), bytes(0xFF))));
+        connectCloses(connect("bad-user").user(bytes(0xFF)).v311());
     }
 
     @Test
     void v311_MQTT_3_1_2_18_userNameFlagWithoutAUserNameFieldClosesTheConnection() throws IOException {
-        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x82), u16(60), str("no-user-field"))));
+        connectCloses(connect("no-user-field").flags(0x82).v311()); // User Name Flag, no User Name field
     }
 
     @Test
     void v5_MQTT_3_1_2_16_userNameAndPasswordAreAcceptedWhenPresent() throws IOException {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0xC2), u16(60), bytes(0), str("with-creds"), str("user"), str("pw"))));
+            c.send(connect("with-creds").user("user").password("pw").v5());
             assertThat(c.read().u8(1)).isZero();
         }
     }
@@ -135,7 +138,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_2_2_11_publishAboveTheMaximumQosGetsDisconnect0x9B() throws Exception {
         try (TestBroker q1 = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = RawClient.connected5(q1.port(), "above-max", true, 0)) {
-            c.send(packet(0x34, concat(str("t"), u16(1), bytes(0), "x".getBytes())));
+            c.send(publish5("t", 2, false, 1, "x"));
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x9B);
@@ -146,8 +149,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_2_2_12_willQosAboveTheMaximumGetsConnack0x9B() throws Exception {
         try (TestBroker q1 = TestBroker.start(m -> m.with(b -> b.maxQos = 1));
              RawClient c = new RawClient(q1.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x02 | 0x04 | 0x10), u16(60), bytes(0), str("will-q2"),
-                    bytes(0), str("w/t"), str("bye"))));
+            c.send(connect("will-q2").will("w/t", "bye", 2, false).v5());
             assertThat(c.read().u8(1)).isEqualTo(0x9B);
             assertThat(c.closedWithin(2000)).isTrue();
         }
@@ -155,17 +157,17 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_S3_1_2_11_4_maximumPacketSize0ClosesTheConnection() throws IOException {
-        connectCloses(connect5("mps0", true, 60, concat(bytes(0x27), u32(0))));
+        connectCloses(connect5("mps0", true, 60, Props.of().maximumPacketSize(0)));
     }
 
     @Test
     void v5_S3_1_2_11_6_requestResponseInformationOtherThan0Or1ClosesTheConnection() throws IOException {
-        connectCloses(connect5("rri2", true, 60, bytes(0x19, 2)));
+        connectCloses(connect5("rri2", true, 60, Props.of().requestResponseInfo(2)));
     }
 
     @Test
     void v5_S3_1_2_11_10_authenticationDataWithoutMethodClosesTheConnection() throws IOException {
-        connectCloses(connect5("adata", true, 60, concat(bytes(0x16), u16(1), bytes(7))));
+        connectCloses(connect5("adata", true, 60, Props.of().authData(bytes(7))));
     }
 
     @Test
@@ -237,7 +239,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v5_MQTT_3_3_2_14_responseTopicWithAWildcardIsAProtocolError() throws IOException {
-        assertDisconnects5("stmt5", packet(0x30, concat(str("t"), bytes(6, 0x08), str("r/#"), "x".getBytes())), 0x82);
+        assertDisconnects5("stmt5", publish5("t", 0, false, 0, Props.of().responseTopic("r/#"), "x"), 0x82);
     }
 
     @Test
@@ -253,19 +255,19 @@ class StatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_2_7_topicAliasesDoNotOutliveTheirConnection() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "alias-conn", true, 0)) {
-            c.send(packet(0x30, concat(str("alias/x"), bytes(3, 0x23, 0x00, 0x02), "a".getBytes())));
+            c.send(publish5("alias/x", 0, false, 0, Props.of().topicAlias(2), "a"));
         }
-        assertDisconnects5("stmt5", packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x02), "b".getBytes())), 0x82);
+        assertDisconnects5("stmt5", publish5("", 0, false, 0, Props.of().topicAlias(2), "b"), 0x82);
     }
 
     @Test
     void v5_MQTT_3_1_2_27_theBrokerSendsNoTopicAliasesAndTheFullTopicName() throws IOException {
         try (RawClient sub = RawClient.connected5(broker.port(), "noalias-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "noalias-pub", true, 0)) {
-            sub.send(packet(0x82, concat(u16(1), bytes(0), str("na/t"), bytes(0))));
+            sub.send(subscribe5(1, "na/t", 0));
             sub.readUntil(SUBACK);
-            pub.send(packet(0x30, concat(str("na/t"), bytes(3, 0x23, 0x00, 0x01), "1".getBytes())));
-            pub.send(packet(0x30, concat(str(""), bytes(3, 0x23, 0x00, 0x01), "2".getBytes())));
+            pub.send(publish5("na/t", 0, false, 0, Props.of().topicAlias(1), "1"));
+            pub.send(publish5("", 0, false, 0, Props.of().topicAlias(1), "2"));
             for (int i = 0; i < 2; i++) {
                 Packet p = sub.read();
                 assertThat(topicOf(p)).isEqualTo("na/t");
@@ -288,7 +290,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_3_2_3_unacknowledgedQos1StaysUntilPubackAndDup0OnFirstSend() throws IOException {
         try (RawClient sub = RawClient.connected5(broker.port(), "q1keep", false, 300);
              RawClient pub = RawClient.connected311(broker.port(), "q1keep-pub", true)) {
-            sub.send(packet(0x82, concat(u16(1), bytes(0), str("q1keep/t"), bytes(1))));
+            sub.send(subscribe5(1, "q1keep/t", 1));
             sub.readUntil(SUBACK);
             pub.send(publish311("q1keep/t", 1, false, false, 1, "k".getBytes()));
             Packet p = sub.read();
@@ -297,7 +299,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected5(broker.port(), "q1keep", false, 300)) {
             Packet again = sub.read();
             assertThat(payload5(again)).isEqualTo("k");
-            sub.send(0x40, 0x02, packetIdOf(again) >> 8, packetIdOf(again) & 0xFF);
+            sub.send(puback(packetIdOf(again)));
         }
         try (RawClient sub = RawClient.connected5(broker.port(), "q1keep", false, 300)) {
             assertThat(sub.stillOpenAfter(300)).as("acknowledged: gone").isTrue();
@@ -309,12 +311,12 @@ class StatementConformanceTest extends OneBrokerPerClass {
         int id;
         try (RawClient sub = RawClient.connected5(broker.port(), "q2rel", false, 300);
              RawClient pub = RawClient.connected311(broker.port(), "q2rel-pub", true)) {
-            sub.send(packet(0x82, concat(u16(1), bytes(0), str("q2rel/t"), bytes(2))));
+            sub.send(subscribe5(1, "q2rel/t", 2));
             sub.readUntil(SUBACK);
             pub.send(publish311("q2rel/t", 2, false, false, 1, "r".getBytes()));
             Packet p = sub.read();
             id = packetIdOf(p);
-            sub.send(0x50, 0x02, id >> 8, id & 0xFF);
+            sub.send(pubrec(id));
             Packet rel = sub.read();
             assertThat(rel.type()).isEqualTo(PUBREL); // [MQTT-4.3.3-4]
             assertThat(rel.u16(0)).isEqualTo(id);
@@ -322,7 +324,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected5(broker.port(), "q2rel", false, 300)) {
             Packet p = sub.read();
             assertThat(p.type()).as("PUBREL again, not the PUBLISH [MQTT-4.3.3-5]").isEqualTo(PUBREL);
-            sub.send(0x70, 0x02, id >> 8, id & 0xFF);
+            sub.send(pubcomp(id));
             assertThat(sub.stillOpenAfter(300)).isTrue();
         }
     }
@@ -331,11 +333,11 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_4_0_2_aNegativePubackEndsTheDelivery() throws IOException {
         try (RawClient sub = RawClient.connected5(broker.port(), "negack", false, 300);
              RawClient pub = RawClient.connected311(broker.port(), "negack-pub", true)) {
-            sub.send(packet(0x82, concat(u16(1), bytes(0), str("neg/t"), bytes(1))));
+            sub.send(subscribe5(1, "neg/t", 1));
             sub.readUntil(SUBACK);
             pub.send(publish311("neg/t", 1, false, false, 1, "n".getBytes()));
             int id = packetIdOf(sub.read());
-            sub.send(0x40, 0x03, id >> 8, id & 0xFF, 0x80);
+            sub.send(puback(id, 0x80));
         }
         try (RawClient sub = RawClient.connected5(broker.port(), "negack", false, 300)) {
             assertThat(sub.stillOpenAfter(300)).as("not re-sent").isTrue();
@@ -346,9 +348,9 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_4_9_neverMoreInFlightThanTheClientsReceiveMaximum() throws IOException {
         try (RawClient sub = new RawClient(broker.port());
              RawClient pub = RawClient.connected311(broker.port(), "rm-pub", true)) {
-            sub.send(connect5("rm-sub", true, 60, concat(bytes(0x21), u16(2))));
+            sub.send(connect5("rm-sub", true, 60, Props.of().receiveMaximum(2)));
             sub.read();
-            sub.send(packet(0x82, concat(u16(1), bytes(0), str("rm/t"), bytes(1))));
+            sub.send(subscribe5(1, "rm/t", 1));
             sub.readUntil(SUBACK);
             for (int i = 0; i < 4; i++) {
                 pub.send(publish311("rm/t", 1, false, false, i + 1, ("m" + i).getBytes()));
@@ -356,7 +358,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
             Packet a = sub.read();
             Packet b = sub.read();
             assertThat(sub.stillOpenAfter(400)).as("two in flight").isTrue();
-            sub.send(0x40, 0x02, packetIdOf(a) >> 8, packetIdOf(a) & 0xFF);
+            sub.send(puback(packetIdOf(a)));
             assertThat(payload5(sub.read())).isEqualTo("m2");
             assertThat(payload5(b)).isEqualTo("m1");
         }
@@ -366,9 +368,9 @@ class StatementConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_1_2_25_aMessageLargerThanTheClientsMaximumIsDroppedAndTheNextDelivered() throws IOException {
         try (RawClient sub = new RawClient(broker.port());
              RawClient pub = RawClient.connected311(broker.port(), "mps-pub", true)) {
-            sub.send(connect5("mps-sub", true, 60, concat(bytes(0x27), u32(100))));
+            sub.send(connect5("mps-sub", true, 60, Props.of().maximumPacketSize(100)));
             sub.read();
-            sub.send(packet(0x82, concat(u16(1), bytes(0), str("mps/t"), bytes(1))));
+            sub.send(subscribe5(1, "mps/t", 1));
             sub.readUntil(SUBACK);
             pub.send(publish311("mps/t", 1, false, false, 1, new byte[200]));
             pub.send(publish311("mps/t", 1, false, false, 2, "small".getBytes()));
@@ -391,7 +393,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_4_7_3_1_anEmptyTopicFilterIsRefused() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "empty-filter", true)) {
-            c.send(packet(0x82, concat(u16(1), str(""), bytes(0))));
+            c.send(subscribe311(1, "", 0));
             assertThat(c.read().u8(2)).isEqualTo(0x80);
         }
     }
@@ -399,7 +401,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_4_7_1_2_hashMustBeLastAndAWholeLevel() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "hash-rules", true)) {
-            c.send(packet(0x82, concat(u16(1), str("a#"), bytes(0), str("a/#/b"), bytes(0), str("a/#"), bytes(0), str("#"), bytes(0))));
+            c.send(subscribe(1).filter("a#", 0).filter("a/#/b", 0).filter("a/#", 0).filter("#", 0).v311());
             assertThat(c.read().body()).containsExactly(0, 1, 0x80, 0x80, 0, 0);
         }
     }
@@ -407,7 +409,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_4_7_1_3_plusMustFillAWholeLevel() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "plus-rules", true)) {
-            c.send(packet(0x82, concat(u16(1), str("a+"), bytes(0), str("+/+"), bytes(0), str("a/+/b/#"), bytes(0))));
+            c.send(subscribe(1).filter("a+", 0).filter("+/+", 0).filter("a/+/b/#", 0).v311());
             assertThat(c.read().body()).containsExactly(0, 1, 0x80, 0, 0);
         }
     }
@@ -415,7 +417,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_23_sessionStateOutlivesTheConnectionWithExpiryAboveZero() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "outlive", true, 60)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("outlive/t"), bytes(1))));
+            c.send(subscribe5(1, "outlive/t", 1));
             c.read();
         }
         try (RawClient pub = RawClient.connected311(broker.port(), "outlive-pub", true)) {
@@ -434,7 +436,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
             pub.read();
         }
         try (RawClient end = RawClient.connected311(broker.port(), "ret-owner", true)) {
-            end.send(0xE0, 0x00);
+            end.send(disconnect());
         }
         try (RawClient c = RawClient.connected311(broker.port(), "ret-reader", true)) {
             c.subscribe311("owned/t", 1, 1);
@@ -450,7 +452,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
         }
         try (RawClient c = RawClient.connected5(broker.port(), "rh0", true, 0)) {
             for (int i = 1; i <= 2; i++) {
-                c.send(packet(0x82, concat(u16(i), bytes(0), str("rh0/t"), bytes(0))));
+                c.send(subscribe5(i, "rh0/t", 0));
                 c.readUntil(SUBACK);
                 Packet p = c.read();
                 assertThat(payload5(p)).isEqualTo("r0");
@@ -471,13 +473,12 @@ class StatementConformanceTest extends OneBrokerPerClass {
 
     @Test
     void v311_MQTT_3_1_2_11_willQosWithoutTheWillFlagIsMalformed() throws IOException {
-        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x08), u16(60), str("willqos-noflag"))));
+        connectCloses(connect("willqos-noflag").flags(0x02 | 0x08).v311()); // Will QoS 1 without the Will Flag
     }
 
     @Test
     void v311_MQTT_3_1_2_14_willQos3IsMalformed() throws IOException {
-        connectCloses(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x04 | 0x18), u16(60), str("willqos3"),
-                str("w/t"), str("x"))));
+        connectCloses(connect("willqos3").will("w/t", "x", 3, false).v311());
     }
 
     @Test
@@ -491,7 +492,7 @@ class StatementConformanceTest extends OneBrokerPerClass {
         try (RawClient watcher = RawClient.connected311(broker.port(), "will-once-watch", true)) {
             watcher.subscribe311("willonce/t", 0, 1);
             RawClient c = new RawClient(broker.port());
-            c.send(packet(0x10, concat(str("MQTT"), bytes(4, 0x04), u16(60), str("will-once"), str("willonce/t"), str("bye"))));
+            c.send(connect("will-once").clean(false).will("willonce/t", "bye", 0, false).v311());
             c.read();
             c.close();
             assertThat(payload311(watcher.read())).isEqualTo("bye");
@@ -504,20 +505,14 @@ class StatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_3_10_willUserPropertiesKeepTheirOrder() throws IOException {
         try (RawClient watcher = RawClient.connected5(broker.port(), "wup-watch", true, 0)) {
-            watcher.send(packet(0x82, concat(u16(1), bytes(0), str("wup/t"), bytes(0))));
+            watcher.send(subscribe5(1, "wup/t", 0));
             watcher.readUntil(SUBACK);
-            byte[] willProps = concat(bytes(0x26), str("b"), str("2"), bytes(0x26), str("a"), str("1"));
+            Props willProps = Props.of().userProperty("b", "2").userProperty("a", "1");
             RawClient c = new RawClient(broker.port());
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x04 | 0x02), u16(60), bytes(0), str("wup"),
-                    varInt(willProps.length), willProps, str("wup/t"), str("w"))));
+            c.send(connect("wup").will("wup/t", "w", 0, false).willProps(willProps).v5());
             c.read();
             c.close();
-            Packet p = watcher.read();
-            byte[] b = p.body();
-            int at = 2 + p.u16(0);
-            int len = b[at];
-            byte[] props = java.util.Arrays.copyOfRange(b, at + 1, at + 1 + len);
-            assertThat(props).containsExactly(willProps);
+            assertThat(publishPropertyBytes(watcher.read())).containsExactly(willProps.bytes());
         }
     }
 }

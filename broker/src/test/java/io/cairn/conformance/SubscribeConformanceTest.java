@@ -1,6 +1,8 @@
 package io.cairn.conformance;
 
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
+import io.cairn.test.Packets;
 import io.cairn.test.RawClient;
 import io.cairn.test.RawClient.Packet;
 import io.cairn.test.TestBroker;
@@ -14,28 +16,29 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import static io.cairn.conformance.Wire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** SUBSCRIBE / SUBACK (checklist section 5; shared subscriptions are refused with 0x9E for now). */
 class SubscribeConformanceTest extends OneBrokerPerClass {
 
-    private static byte[] subscribe311Many(int id, Object... filterQos) {
-        byte[] body = u16(id);
-        for (int i = 0; i < filterQos.length; i += 2) {
-            body = concat(body, str((String) filterQos[i]), bytes((Integer) filterQos[i + 1]));
+    private static Packets.Subscribe subscribeMany(int id, Object... filterOptions) {
+        Packets.Subscribe s = subscribe(id);
+        for (int i = 0; i < filterOptions.length; i += 2) {
+            s.filter((String) filterOptions[i], (Integer) filterOptions[i + 1]);
         }
-        return packet(0x82, body);
+        return s;
+    }
+
+    private static byte[] subscribe311Many(int id, Object... filterQos) {
+        return subscribeMany(id, filterQos).v311();
     }
 
     private static byte[] subscribe5Many(int id, Object... filterOptions) {
-        byte[] body = concat(u16(id), bytes(0));
-        for (int i = 0; i < filterOptions.length; i += 2) {
-            body = concat(body, str((String) filterOptions[i]), bytes((Integer) filterOptions[i + 1]));
-        }
-        return packet(0x82, body);
+        return subscribeMany(id, filterOptions).v5();
     }
 
     @Test
@@ -71,8 +74,8 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
              RawClient pub = RawClient.connected311(broker.port(), "multi-pub2", true)) {
             sub.send(subscribe311Many(3, "multi2/a", 0, "multi2/#/x", 1, "multi2/c", 2));
             assertThat(sub.read().body()).containsExactly(0, 3, 0, 0x80, 2);
-            pub.send(publish3("multi2/a", 1, false, 1, "a"));
-            pub.send(publish3("multi2/c", 2, false, 2, "c"));
+            pub.send(publish311("multi2/a", 1, false, 1, "a"));
+            pub.send(publish311("multi2/c", 2, false, 2, "c"));
             Packet a = nextPublish(sub);
             Packet c = nextPublish(sub);
             assertThat(topicOf(a) + qos(a)).isEqualTo("multi2/a0");
@@ -90,7 +93,7 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
             s1.subscribe311("min3/t", 1, 1);
             s2.subscribe311("min3/t", 2, 1);
             for (int q = 0; q <= 2; q++) {
-                pub.send(publish3("min3/t", q, false, q + 1, "q" + q));
+                pub.send(publish311("min3/t", q, false, q + 1, "q" + q));
             }
             RawClient[] subs = {s0, s1, s2};
             for (int g = 0; g <= 2; g++) {
@@ -114,7 +117,7 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_8_4_8_deliveryQosIsTheMinimumOfMessageAndGrantedQos() throws Exception {
         try (RawClient s1 = RawClient.connected5(broker.port(), "min5-s1", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "min5-pub", true, 0)) {
-            s1.send(subscribe5(1, 0, "min5/t", 1));
+            s1.send(subscribe5(1, "min5/t", 1));
             assertThat(s1.readUntil(SUBACK).u8(3)).isEqualTo(1);
             pub.send(publish5("min5/t", 2, false, 1, "two"));
             pub.send(publish5("min5/t", 0, false, 0, "zero"));
@@ -129,7 +132,7 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected311(broker.port(), "replace-sub", true);
              RawClient pub = RawClient.connected311(broker.port(), "replace-pub", true)) {
             sub.subscribe311("replace/t", 2, 1);
-            pub.send(publish3("replace/t", 2, false, 1, "before"));
+            pub.send(publish311("replace/t", 2, false, 1, "before"));
             Packet before = nextPublish(sub);
             assertThat(qos(before)).isEqualTo(2);
             sub.send(pubrec(packetIdOf(before)));
@@ -137,7 +140,7 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
             sub.send(pubcomp(packetIdOf(before)));
             sub.send(subscribe311(2, "replace/t", 0));
             assertThat(sub.readUntil(SUBACK).u8(2)).isZero();
-            pub.send(publish3("replace/t", 2, false, 2, "after"));
+            pub.send(publish311("replace/t", 2, false, 2, "after"));
             Packet after = nextPublish(sub);
             assertThat(payload311(after)).isEqualTo("after");
             assertThat(qos(after)).as("the new QoS applies").isZero();
@@ -229,26 +232,25 @@ class SubscribeConformanceTest extends OneBrokerPerClass {
     void v5_S3_8_2_1_2_aReplacedSubscriptionCarriesTheNewIdentifier() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "sid-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "sid-pub", true, 0)) {
-            sub.send(subscribe5(1, 5, "sid/t", 0));
+            sub.send(subscribe5(1, "sid/t", 0, Props.of().subscriptionId(5)));
             sub.readUntil(SUBACK);
             pub.send(publish5("sid/t", 0, false, 0, "a"));
-            assertThat(prop(nextPublish(sub), 0x0B)).containsExactly(5);
-            sub.send(subscribe5(2, 6, "sid/t", 0));
+            assertThat(prop(nextPublish(sub), Props.SUBSCRIPTION_ID)).containsExactly(5);
+            sub.send(subscribe5(2, "sid/t", 0, Props.of().subscriptionId(6)));
             sub.readUntil(SUBACK);
             pub.send(publish5("sid/t", 0, false, 0, "b"));
-            assertThat(prop(nextPublish(sub), 0x0B)).containsExactly(6);
+            assertThat(prop(nextPublish(sub), Props.SUBSCRIPTION_ID)).containsExactly(6);
         }
     }
 
     @Test
     void v5_S3_8_3_1_subscriptionOptionsQos3IsMalformed() throws Exception {
-        assertDisconnects5("opt-qos3", subscribe5(1, 0, "o/t", 3), 0x81);
+        assertDisconnects5("opt-qos3", subscribe5(1, "o/t", 3), 0x81);
     }
 
     @Test
     void v5_S3_8_2_1_2_twoSubscriptionIdentifiersAreAProtocolError() throws Exception {
-        byte[] props = concat(bytes(0x0B), varInt(1), bytes(0x0B), varInt(2));
-        assertDisconnects5("two-sids", packet(0x82, concat(u16(1), varInt(props.length), props, str("t"), bytes(0))), 0x82);
+        assertDisconnects5("two-sids", subscribe5(1, "t", 0, Props.of().subscriptionId(1).subscriptionId(2)), 0x82);
     }
 
     @Test

@@ -5,7 +5,9 @@ import io.cairn.test.OneBrokerPerClass;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.Test;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** SUBSCRIBE, UNSUBSCRIBE, topic filters and retained messages (checklist sections 5, 6, 10, 14). */
@@ -18,8 +20,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_9_3_1_subackHasOneCodePerFilterInOrderWithInvalidFiltersFailing() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "suback", true)) {
-            c.send(packet(0x82, concat(u16(33), str("ok/a"), bytes(2), str("a/#/b"), bytes(1), str("a+"), bytes(0),
-                    str("ok/+/c"), bytes(1))));
+            c.send(subscribe(33).filter("ok/a", 2).filter("a/#/b", 1).filter("a+", 0).filter("ok/+/c", 1).v311());
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(SUBACK);
             assertThat(ack.u16(0)).isEqualTo(33); // [MQTT-3.8.4-2]
@@ -30,7 +31,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_9_3_2_invalidFilterGetsReasonCode0x8F() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "suback5", true, 0)) {
-            c.send(packet(0x82, concat(u16(5), bytes(0), str("x/#/y"), bytes(1), str("ok"), bytes(1))));
+            c.send(subscribe(5).filter("x/#/y", 1).filter("ok", 1).v5());
             Packet ack = c.read();
             assertThat(ack.body()).containsExactly(0, 5, 0, 0x8F, 1);
         }
@@ -39,7 +40,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S3_9_3_sharedSubscriptionIsRefusedWith0x9EUntilSupported() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "share5", true, 0)) {
-            c.send(packet(0x82, concat(u16(5), bytes(0), str("$share/g/t"), bytes(1))));
+            c.send(subscribe5(5, "$share/g/t", 1));
             assertThat(c.read().body()).containsExactly(0, 5, 0, 0x9E);
         }
     }
@@ -57,13 +58,13 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
         try (RawClient c = RawClient.connected311(broker.port(), "unsub", true);
              RawClient pub = RawClient.connected311(broker.port(), "unsub-pub", true)) {
             c.subscribe311("unsub/+", 0, 1);
-            c.send(packet(0xA2, concat(u16(2), str("unsub/a"))));
+            c.send(unsubscribe311(2, "unsub/a"));
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(UNSUBACK); // sent even when nothing matched [MQTT-3.10.4-5]
             assertThat(ack.body()).containsExactly(0, 2);
             pub.send(pub("unsub/a", 0, false, "still"));
             assertThat(payload311(c.read())).isEqualTo("still");
-            c.send(packet(0xA2, concat(u16(3), str("unsub/+"))));
+            c.send(unsubscribe311(3, "unsub/+"));
             assertThat(c.read().type()).isEqualTo(UNSUBACK);
             pub.send(pub("unsub/a", 0, false, "gone"));
             assertThat(c.poll(400)).as("nothing after unsubscribing [MQTT-3.10.4-2]").isNull();
@@ -73,9 +74,9 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_11_3_1_unsubackCarries0x11WhenNoSubscriptionExisted() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "unsub5", true, 0)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("u5/a"), bytes(0))));
+            c.send(subscribe5(1, "u5/a", 0));
             c.read();
-            c.send(packet(0xA2, concat(u16(2), bytes(0), str("u5/a"), str("u5/none"))));
+            c.send(unsubscribe5(2, "u5/a", "u5/none"));
             assertThat(c.read().body()).containsExactly(0, 2, 0, 0x00, 0x11);
         }
     }
@@ -162,7 +163,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
         try (RawClient pub = RawClient.connected311(broker.port(), "keep-pub", true)) {
             pub.send(pub("keep/t", 0, true, "retained"));
             pub.send(pub("keep/t", 0, false, "not retained"));
-            pub.send(0xC0, 0x00);
+            pub.send(pingreq());
             pub.read();
         }
         try (RawClient c = RawClient.connected311(broker.port(), "keep-sub", true)) {
@@ -176,7 +177,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
         try (RawClient pub = RawClient.connected311(broker.port(), "down-pub", true)) {
             pub.send(pub("down/t", 2, true, "q2"));
             pub.read();
-            pub.send(0x62, 0x02, 0x00, 0x01);
+            pub.send(pubrel(1));
             pub.read();
         }
         try (RawClient c = RawClient.connected311(broker.port(), "down-sub", true)) {
@@ -189,19 +190,19 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_1_11_retainHandling2SendsNoRetainedMessages() throws Exception {
         try (RawClient pub = RawClient.connected311(broker.port(), "rh-pub", true)) {
             pub.send(pub("rh/t", 0, true, "r"));
-            pub.send(0xC0, 0x00);
+            pub.send(pingreq());
             pub.read();
         }
         try (RawClient c = RawClient.connected5(broker.port(), "rh2", true, 0)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("rh/t"), bytes(0x20))));
+            c.send(subscribe5(1, "rh/t", 0x20));
             c.readUntil(SUBACK);
             assertThat(c.poll(300)).isNull();
         }
         try (RawClient c = RawClient.connected5(broker.port(), "rh1", true, 0)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("rh/t"), bytes(0x10))));
+            c.send(subscribe5(1, "rh/t", 0x10));
             c.readUntil(SUBACK);
             assertThat(payload5(c.read())).isEqualTo("r"); // new subscription: sent [MQTT-3.3.1-10]
-            c.send(packet(0x82, concat(u16(2), bytes(0), str("rh/t"), bytes(0x10))));
+            c.send(subscribe5(2, "rh/t", 0x10));
             c.readUntil(SUBACK);
             assertThat(c.poll(300)).as("existing subscription: not again").isNull();
         }
@@ -211,7 +212,7 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_3_3_1_13_retainAsPublishedKeepsThePublishersRetainFlag() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "rap", true, 0);
              RawClient pub = RawClient.connected311(broker.port(), "rap-pub", true)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("rap/t"), bytes(0x08 | 0x20))));
+            c.send(subscribe5(1, "rap/t", 0x08 | 0x20));
             c.readUntil(SUBACK);
             pub.send(pub("rap/t", 0, true, "kept"));
             assertThat(c.read().flags() & 1).isEqualTo(1);
@@ -221,9 +222,9 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_8_3_3_noLocalDoesNotSendAClientItsOwnMessages() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "nolocal", true, 0)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("nl/t"), bytes(0x04))));
+            c.send(subscribe5(1, "nl/t", 0x04));
             c.readUntil(SUBACK);
-            c.send(packet(0x30, concat(str("nl/t"), bytes(0), "mine".getBytes())));
+            c.send(publish5("nl/t", 0, false, 0, "mine"));
             assertThat(c.poll(300)).isNull();
         }
     }

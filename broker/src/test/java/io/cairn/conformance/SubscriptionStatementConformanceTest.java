@@ -1,19 +1,22 @@
 package io.cairn.conformance;
 
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.OneBrokerPerClass;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Further statements of sections 5-8, 10, 11, 13-15, one test each, on the wire. */
 class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
 
     private static byte[] sub5(int id, String filter, int options) {
-        return packet(0x82, concat(u16(id), bytes(0), str(filter), bytes(options)));
+        return subscribe5(id, filter, options);
     }
 
     // ---------------------------------------------------------------- section 5
@@ -75,7 +78,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     void v311_MQTT_3_8_4_4_severalFiltersAreProcessedAsSeparateSubscribesWithOneSuback() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "multi", true);
              RawClient pub = RawClient.connected311(broker.port(), "multi-pub", true)) {
-            c.send(packet(0x82, concat(u16(9), str("multi/a"), bytes(0), str("multi/b"), bytes(1), str("multi/c"), bytes(2))));
+            c.send(subscribe(9).filter("multi/a", 0).filter("multi/b", 1).filter("multi/c", 2).v311());
             Packet ack = c.read();
             assertThat(ack.body()).as("[MQTT-3.8.4-5] one code per filter, [MQTT-3.9.3-2] from 0,1,2,0x80")
                     .containsExactly(0, 9, 0, 1, 2);
@@ -89,21 +92,21 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_8_4_7_eachCodeIsTheGrantedQosOrAFailure() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "codes5", true, 0)) {
-            c.send(packet(0x82, concat(u16(3), bytes(0), str("c5/a"), bytes(2), str("c5/#/x"), bytes(1))));
+            c.send(subscribe(3).filter("c5/a", 2).filter("c5/#/x", 1).v5());
             assertThat(c.read().body()).containsExactly(0, 3, 0, 2, 0x8F);
         }
     }
 
     @Test
     void v5_S3_8_2_1_2_subscriptionIdentifier0IsAProtocolError() throws IOException {
-        assertDisconnects5("stmt2", packet(0x82, concat(u16(1), bytes(2, 0x0B, 0x00), str("t"), bytes(0))), 0x82);
+        assertDisconnects5("stmt2", subscribe5(1, "t", 0, Props.of().subscriptionId(0x00)), 0x82);
     }
 
     @Test
     void v5_S3_8_4_replacingASubscriptionWithoutAnIdentifierRemovesTheOldIdentifier() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "subid-replace", true, 0);
              RawClient pub = RawClient.connected311(broker.port(), "subid-replace-pub", true)) {
-            c.send(packet(0x82, concat(u16(1), bytes(2, 0x0B, 5), str("sir/t"), bytes(0))));
+            c.send(subscribe5(1, "sir/t", 0, Props.of().subscriptionId(5)));
             c.readUntil(SUBACK);
             c.send(sub5(2, "sir/t", 0));
             c.readUntil(SUBACK);
@@ -116,7 +119,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_4_8_2_1_sharedSubscriptionsAreRefusedPerFilterWhileUnsupported() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "share-refuse", true, 0)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("$share/g/a"), bytes(1), str("plain/a"), bytes(1))));
+            c.send(subscribe(1).filter("$share/g/a", 1).filter("plain/a", 1).v5());
             assertThat(c.read().body()).containsExactly(0, 1, 0, 0x9E, 1);
         }
     }
@@ -138,9 +141,9 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
             c.subscribe311("uif/t", 2, 1);
             pub.send(publish311("uif/t", 2, false, false, 1, "x".getBytes()));
             int id = packetIdOf(c.read());
-            c.send(packet(0xA2, concat(u16(2), str("uif/t"))));
+            c.send(unsubscribe311(2, "uif/t"));
             assertThat(c.read().type()).isEqualTo(UNSUBACK); // [MQTT-3.10.4-4]
-            c.send(0x50, 0x02, id >> 8, id & 0xFF);
+            c.send(pubrec(id));
             Packet rel = c.read();
             assertThat(rel.type()).isEqualTo(PUBREL);
             assertThat(rel.u16(0)).isEqualTo(id);
@@ -155,7 +158,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
              RawClient pub = RawClient.connected311(broker.port(), "unsub-multi-pub", true)) {
             c.subscribe311("um/a", 0, 1);
             c.subscribe311("um/b", 0, 2);
-            c.send(packet(0xA2, concat(u16(3), str("um/a"), str("um/b"), str("um/none"))));
+            c.send(unsubscribe311(3, "um/a", "um/b", "um/none"));
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(UNSUBACK);
             assertThat(ack.body()).as("3.1.1 UNSUBACK: the id alone [S3.11.3]").containsExactly(0, 3);
@@ -170,7 +173,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
         try (RawClient c = RawClient.connected5(broker.port(), "unsub-codes", true, 0)) {
             c.send(sub5(1, "uc/a", 0));
             c.readUntil(SUBACK);
-            c.send(packet(0xA2, concat(u16(2), bytes(0), str("uc/a"), str("uc/b"))));
+            c.send(unsubscribe5(2, "uc/a", "uc/b"));
             Packet ack = c.read();
             assertThat(ack.body()).containsExactly(0, 2, 0, 0x00, 0x11);
         }
@@ -189,7 +192,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_14_0_1_beforeConnackErrorsCloseWithoutDisconnect() throws IOException {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x03), u16(60), bytes(0), str("x")))); // reserved flag
+            c.send(connect("x").flags(0x03).v5()); // reserved flag
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -213,7 +216,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_S3_14_4_theBrokerClosesTheConnectionOnDisconnect() throws IOException {
         try (RawClient c = RawClient.connected311(broker.port(), "closes-on-disc", true)) {
-            c.send(0xE0, 0x00);
+            c.send(disconnect());
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -307,7 +310,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
             pub.read();
             pub.send(publish311("once/t", 2, false, true, 5, "1x".getBytes()));
             pub.read();
-            pub.send(0x62, 0x02, 0x00, 0x05);
+            pub.send(pubrel(5));
             pub.read();
             assertThat(payload311(s.read())).isEqualTo("1x");
             assertThat(s.stillOpenAfter(300)).isTrue();
@@ -319,16 +322,16 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S4_13_2_aNegativeSubackCodeFailsOnlyThatFilter() throws IOException {
         try (RawClient c = RawClient.connected5(broker.port(), "neg-suback", true, 0)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("ok/+"), bytes(1), str("bad/#/x"), bytes(1))));
+            c.send(subscribe(1).filter("ok/+", 1).filter("bad/#/x", 1).v5());
             assertThat(c.read().body()).containsExactly(0, 1, 0, 1, 0x8F);
-            c.send(0xC0, 0x00);
+            c.send(pingreq());
             assertThat(c.read().type()).as("the connection goes on").isEqualTo(PINGRESP);
         }
     }
 
     @Test
     void v5_MQTT_4_13_1_1_aProtocolErrorAfterConnackGetsDisconnectWithTheCode() throws IOException {
-        assertDisconnects5("stmt2", packet(0x82, concat(u16(1), bytes(0), str("t"), bytes(0x30))), 0x82);
+        assertDisconnects5("stmt2", subscribe5(1, "t", 0x30), 0x82);
     }
 
     @Test
@@ -336,7 +339,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
         try (RawClient pub = RawClient.connected311(broker.port(), "replace-ret", true)) {
             pub.send(publish311("rep/t", 0, true, false, 0, "one".getBytes()));
             pub.send(publish311("rep/t", 0, true, false, 0, "two".getBytes())); // QoS 0 retained is kept [MQTT-3.3.1-7]
-            pub.send(0xC0, 0x00);
+            pub.send(pingreq());
             pub.read();
         }
         try (RawClient c = RawClient.connected311(broker.port(), "replace-ret-sub", true)) {
@@ -379,7 +382,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_1_2_16_willRetain0PublishesANonRetainedWill() throws IOException {
         RawClient c = new RawClient(broker.port());
-        c.send(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x04), u16(60), str("wr0"), str("wr0/t"), str("w"))));
+        c.send(connect311Will("wr0", true, 60, "wr0/t", "w", 0, false));
         c.read();
         c.close();
         try (RawClient late = RawClient.connected311(broker.port(), "wr0-late", true)) {
@@ -391,7 +394,7 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_3_1_2_9_willFlagWithoutWillFieldsIsMalformed() throws IOException {
         try (RawClient c = new RawClient(broker.port())) {
-            c.send(packet(0x10, concat(str("MQTT"), bytes(4, 0x02 | 0x04), u16(60), str("will-missing"))));
+            c.send(connect("will-missing").flags(0x02 | 0x04).v311()); // Will Flag, no will fields
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -401,16 +404,12 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
         try (RawClient watcher = RawClient.connected5(broker.port(), "wprops-watch", true, 0)) {
             watcher.send(sub5(1, "wprops/t", 0));
             watcher.readUntil(SUBACK);
-            byte[] willProps = concat(bytes(0x03), str("text/plain"), bytes(0x08), str("reply/t"));
+            Props willProps = Props.of().contentType("text/plain").responseTopic("reply/t");
             RawClient c = new RawClient(broker.port());
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x04 | 0x02), u16(60), bytes(0), str("wprops"),
-                    varInt(willProps.length), willProps, str("wprops/t"), str("w"))));
+            c.send(connect("wprops").will("wprops/t", "w", 0, false).willProps(willProps).v5());
             c.read();
             c.close();
-            Packet p = watcher.read();
-            int at = 2 + p.u16(0);
-            byte[] props = java.util.Arrays.copyOfRange(p.body(), at + 1, at + 1 + p.body()[at]);
-            assertThat(props).containsExactly(willProps);
+            assertThat(publishPropertyBytes(watcher.read())).containsExactly(willProps.bytes());
         }
     }
 }

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 
-import static io.cairn.conformance.Wire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -22,9 +23,9 @@ class TopicConformanceTest extends OneBrokerPerClass {
                                                                String... topics) throws Exception {
         sub.subscribe311(marker, 0, 999);
         for (String t : topics) {
-            pub.send(publish3(t, 0, false, 0, t));
+            pub.send(publish311(t, 0, false, 0, t));
         }
-        pub.send(publish3(marker, 0, false, 0, "marker"));
+        pub.send(publish311(marker, 0, false, 0, "marker"));
         java.util.List<String> got = new java.util.ArrayList<>();
         while (true) {
             Packet p = nextPublish(sub);
@@ -39,7 +40,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
     void v311_MQTT_4_7_1_1_publishingToAWildcardTopicClosesTheConnection() throws Exception {
         for (String bad : new String[] {"#", "+", "a/#", "a/+/b", "a+b", "a#"}) {
             try (RawClient c = RawClient.connected311(broker.port(), "wild311", true)) {
-                c.send(publish3(bad, 0, false, 0, "x"));
+                c.send(publish311(bad, 0, false, 0, "x"));
                 assertThat(c.closedWithin(2000)).as(bad).isTrue();
             }
         }
@@ -56,7 +57,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
         try (RawClient c = new RawClient(broker.port())) {
             c.send(connect31("wild31", true, 60));
             assertThat(c.read().type()).isEqualTo(CONNACK);
-            c.send(publish3("a/#", 1, false, 1, "x"));
+            c.send(publish311("a/#", 1, false, 1, "x"));
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -66,7 +67,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected311(broker.port(), "wildnd-sub", true)) {
             sub.subscribe311("#", 0, 1);
             try (RawClient c = RawClient.connected311(broker.port(), "wildnd-pub", true)) {
-                c.send(publish3("wildnd/+", 0, false, 0, "x"));
+                c.send(publish311("wildnd/+", 0, false, 0, "x"));
                 assertThat(c.closedWithin(2000)).isTrue();
             }
             try (RawClient pub = RawClient.connected311(broker.port(), "wildnd-pub2", true)) {
@@ -95,9 +96,9 @@ class TopicConformanceTest extends OneBrokerPerClass {
     void v5_MQTT_4_7_2_1_wildcardsAtTheFirstLevelDoNotMatchDollarTopics() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "dollar5-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "dollar5-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "#", 0));
+            sub.send(subscribe5(1, "#", 0));
             sub.readUntil(SUBACK);
-            sub.send(subscribe5(2, 0, "$d5/+", 0));
+            sub.send(subscribe5(2, "$d5/+", 0));
             sub.readUntil(SUBACK);
             pub.send(publish5("$d5/a", 0, false, 0, "x"));
             Packet p = nextPublish(sub);
@@ -126,7 +127,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
     void v5_S4_7_multiLevelWildcardAlsoMatchesTheParentLevel() throws Exception {
         try (RawClient sub = RawClient.connected5(broker.port(), "parent5-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "parent5-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "sport5/#", 0));
+            sub.send(subscribe5(1, "sport5/#", 0));
             sub.readUntil(SUBACK);
             pub.send(publish5("sport5", 0, false, 0, "parent"));
             pub.send(publish5("sport5/tennis/p1", 0, false, 0, "child"));
@@ -143,7 +144,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
         try (RawClient sub = RawClient.connected311(broker.port(), "slash-sub", true);
              RawClient pub = RawClient.connected311(broker.port(), "slash-pub", true)) {
             sub.subscribe311("+/+", 0, 1);
-            pub.send(publish3("/", 1, false, 1, "s"));
+            pub.send(publish311("/", 1, false, 1, "s"));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
             assertThat(topicOf(nextPublish(sub))).isEqualTo("/");
         }
@@ -152,7 +153,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_4_7_3_1_anEmptyTopicNameClosesTheConnection() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "emptyname", true)) {
-            c.send(publish3("", 0, false, 0, "x"));
+            c.send(publish311("", 0, false, 0, "x"));
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -160,7 +161,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
     @Test
     void v311_MQTT_4_7_3_2_aNullCharacterInATopicNameClosesTheConnection() throws Exception {
         try (RawClient c = RawClient.connected311(broker.port(), "nullname", true)) {
-            c.send(publish3("a\u0000b", 1, false, 1, "x"));
+            c.send(publish311("a\u0000b", 1, false, 1, "x"));
             assertThat(c.closedWithin(2000)).isTrue();
         }
     }
@@ -172,9 +173,9 @@ class TopicConformanceTest extends OneBrokerPerClass {
         assertThat(longTopic.getBytes(StandardCharsets.UTF_8)).hasSize(65535);
         try (RawClient sub = RawClient.connected5(broker.port(), "long5-sub", true, 0);
              RawClient pub = RawClient.connected5(broker.port(), "long5-pub", true, 0)) {
-            sub.send(subscribe5(1, 0, "+", 1));
+            sub.send(subscribe5(1, "+", 1));
             sub.readUntil(SUBACK);
-            sub.send(subscribe5(2, 0, longTopic, 1));
+            sub.send(subscribe5(2, longTopic, 1));
             assertThat(sub.readUntil(SUBACK).u8(3)).as("a 65535-byte filter is valid").isEqualTo(1);
             pub.send(publish5(longTopic, 1, false, 1, "long"));
             assertThat(pub.read().type()).isEqualTo(PUBACK);
@@ -202,7 +203,7 @@ class TopicConformanceTest extends OneBrokerPerClass {
              RawClient pub = RawClient.connected311(broker.port(), "exactname-pub", true)) {
             sub.subscribe311("+/+/#", 0, 1);
             String name = "Ex/\u00c5 \u2603/\uD83D\uDE00//";
-            pub.send(publish3(name, 0, false, 0, "x"));
+            pub.send(publish311(name, 0, false, 0, "x"));
             assertThat(topicOf(nextPublish(sub))).isEqualTo(name);
         }
     }

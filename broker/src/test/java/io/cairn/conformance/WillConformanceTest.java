@@ -1,13 +1,15 @@
 package io.cairn.conformance;
 
 import io.cairn.test.OneBrokerPerClass;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 
-import static io.cairn.conformance.SessionWire.*;
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -17,12 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WillConformanceTest extends OneBrokerPerClass {
 
-    private static final byte[] NONE = new byte[0];
-
     /** A 5.0 watcher subscribed to {@code filter} at QoS 2. */
     private static RawClient watcher5(String id, String filter) throws IOException {
         RawClient w = RawClient.connected5(broker.port(), id, true, 0);
-        subscribe5(w, filter, 2, 1);
+        w.subscribe5(filter, 2, 1);
         return w;
     }
 
@@ -37,7 +37,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_8_willIsPublishedWhenTheSocketClosesWithoutDisconnect() throws Exception {
         try (RawClient watcher = watcher5("w5-close-watch", "w5/close")) {
-            RawClient dying = accepted(broker.port(), connect5Will("w5-close", true, 60, NONE, NONE,
+            RawClient dying = accepted(broker.port(), connect5Will("w5-close", true, 60, Props.none(), Props.none(),
                     "w5/close", "lost", 1, false));
             dying.close(); // no DISCONNECT
             Packet will = watcher.read();
@@ -56,7 +56,7 @@ class WillConformanceTest extends OneBrokerPerClass {
             assertThat(old.closedWithin(2000)).as("old connection closed [MQTT-3.1.4-2]").isTrue();
             Packet will = watcher.read();
             assertThat(payload311(will)).isEqualTo("displaced");
-            fresh.send(PINGREQ);
+            fresh.send(pingreq());
             assertThat(fresh.read().type()).as("the new connection lives on").isEqualTo(PINGRESP);
         }
     }
@@ -64,7 +64,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_8_takeoverWithCleanStart1PublishesTheOldConnectionsWill() throws Exception {
         try (RawClient watcher = watcher5("w5-takeover-watch", "w5/takeover");
-             RawClient old = accepted(broker.port(), connect5Will("w5-takeover", true, 60, expiry(60), NONE,
+             RawClient old = accepted(broker.port(), connect5Will("w5-takeover", true, 60, Props.of().sessionExpiry(60), Props.none(),
                      "w5/takeover", "displaced", 1, false));
              RawClient fresh = RawClient.connected5(broker.port(), "w5-takeover", true, 0)) {
             Packet d = old.read();
@@ -99,14 +99,14 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_15_willRetain1IsPublishedAsARetainedMessage() throws Exception {
         try (RawClient watcher = watcher5("w5-ret-watch", "w5/retained")) {
-            RawClient dying = accepted(broker.port(), connect5Will("w5-ret", true, 60, NONE, NONE,
+            RawClient dying = accepted(broker.port(), connect5Will("w5-ret", true, 60, Props.none(), Props.none(),
                     "w5/retained", "still here", 1, true));
             dying.close();
             Packet live = watcher.read();
             assertThat(payload5(live)).isEqualTo("still here");
         }
         try (RawClient late = RawClient.connected5(broker.port(), "w5-ret-late", true, 0)) {
-            subscribe5(late, "w5/retained", 1, 1);
+            late.subscribe5("w5/retained", 1, 1);
             Packet p = late.read();
             assertThat(payload5(p)).isEqualTo("still here");
             assertThat(retain(p)).as("RETAIN=1 for a retained message sent on subscribe").isTrue();
@@ -116,7 +116,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_14_willRetain0IsNotRetained() throws Exception {
         try (RawClient watcher = watcher5("w5-noret-watch", "w5/notretained")) {
-            RawClient dying = accepted(broker.port(), connect5Will("w5-noret", true, 60, NONE, NONE,
+            RawClient dying = accepted(broker.port(), connect5Will("w5-noret", true, 60, Props.none(), Props.none(),
                     "w5/notretained", "fleeting", 1, false));
             dying.close();
             Packet live = watcher.read();
@@ -124,7 +124,7 @@ class WillConformanceTest extends OneBrokerPerClass {
             assertThat(retain(live)).isFalse();
         }
         try (RawClient late = RawClient.connected5(broker.port(), "w5-noret-late", true, 0)) {
-            subscribe5(late, "w5/notretained", 1, 1);
+            late.subscribe5("w5/notretained", 1, 1);
             assertThat(late.silentFor(400)).as("nothing retained").isTrue();
         }
     }
@@ -134,7 +134,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_8_willWaitsForTheWillDelayInterval() throws Exception {
         try (RawClient watcher = watcher5("w5-delay-watch", "w5/delay")) {
-            RawClient dying = accepted(broker.port(), connect5Will("w5-delay", true, 60, expiry(60), willDelay(2),
+            RawClient dying = accepted(broker.port(), connect5Will("w5-delay", true, 60, Props.of().sessionExpiry(60), Props.of().willDelay(2),
                     "w5/delay", "late", 0, false));
             long t0 = System.currentTimeMillis();
             dying.close();
@@ -148,7 +148,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_8_willIsPublishedWhenTheSessionEndsBeforeTheWillDelay() throws Exception {
         try (RawClient watcher = watcher5("w5-expfirst-watch", "w5/expfirst")) {
-            RawClient dying = accepted(broker.port(), connect5Will("w5-expfirst", true, 60, expiry(1), willDelay(30),
+            RawClient dying = accepted(broker.port(), connect5Will("w5-expfirst", true, 60, Props.of().sessionExpiry(1), Props.of().willDelay(30),
                     "w5/expfirst", "session over", 0, false));
             long t0 = System.currentTimeMillis();
             dying.close();
@@ -162,7 +162,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_3_9_reconnectWithinTheWillDelayCancelsTheWill() throws Exception {
         try (RawClient watcher = watcher5("w5-cancel-watch", "w5/cancel")) {
-            RawClient first = accepted(broker.port(), connect5Will("w5-cancel", true, 60, expiry(60), willDelay(2),
+            RawClient first = accepted(broker.port(), connect5Will("w5-cancel", true, 60, Props.of().sessionExpiry(60), Props.of().willDelay(2),
                     "w5/cancel", "should not appear", 0, false));
             first.close();
             Thread.sleep(300); // well inside the 2 s delay
@@ -176,7 +176,7 @@ class WillConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_1_2_8_cleanStartWithinTheWillDelayEndsTheSessionAndPublishesTheWill() throws Exception {
         try (RawClient watcher = watcher5("w5-newsess-watch", "w5/newsession")) {
-            RawClient first = accepted(broker.port(), connect5Will("w5-newsess", true, 60, expiry(60), willDelay(30),
+            RawClient first = accepted(broker.port(), connect5Will("w5-newsess", true, 60, Props.of().sessionExpiry(60), Props.of().willDelay(30),
                     "w5/newsession", "old session ended", 0, false));
             first.close();
             Thread.sleep(300);

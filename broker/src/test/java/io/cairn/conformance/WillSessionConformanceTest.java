@@ -1,5 +1,6 @@
 package io.cairn.conformance;
 
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.OneBrokerPerClass;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
@@ -12,24 +13,23 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Wills, session state across connections and 5.0 message properties (checklist sections 3, 8, 11, 15). */
 class WillSessionConformanceTest extends OneBrokerPerClass {
 
-    /** 3.1.1 CONNECT with a will. */
+    /** 3.1.1 CONNECT with a will, clean session. */
     private static byte[] connectWithWill(String id, String willTopic, String willPayload, int willQos, boolean willRetain, int keepAlive) {
-        int flags = 0x02 | 0x04 | (willQos << 3) | (willRetain ? 0x20 : 0);
-        return packet(0x10, concat(str("MQTT"), bytes(4, flags), u16(keepAlive), str(id), str(willTopic), str(willPayload)));
+        return connect311Will(id, true, keepAlive, willTopic, willPayload, willQos, willRetain);
     }
 
-    /** 5.0 CONNECT with a will and its properties (e.g. Will Delay Interval), and session expiry. */
+    /** 5.0 CONNECT (no clean start) with a will and its Will Delay Interval, and session expiry. */
     private static byte[] connect5WithWill(String id, String willTopic, int willDelay, int expiry) {
-        byte[] props = concat(bytes(0x11), u32(expiry));
-        byte[] willProps = concat(bytes(0x18), u32(willDelay));
-        return packet(0x10, concat(str("MQTT"), bytes(5, 0x04), u16(60), varInt(props.length), props, str(id),
-                varInt(willProps.length), willProps, str(willTopic), str("gone")));
+        return connect(id).clean(false).props(Props.of().sessionExpiry(expiry))
+                .will(willTopic, "gone", 0, false).willProps(Props.of().willDelay(willDelay)).v5();
     }
 
     @Test
@@ -54,7 +54,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
             try (RawClient leaving = new RawClient(broker.port())) {
                 leaving.send(connectWithWill("will-b", "will/b", "bye", 1, false, 60));
                 leaving.read();
-                leaving.send(0xE0, 0x00);
+                leaving.send(disconnect());
                 assertThat(leaving.closedWithin(2000)).isTrue();
             }
             assertThat(watcher.silentFor(500)).isTrue();
@@ -106,7 +106,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
             watcher.subscribe311("will/d4", 0, 1);
             leaving.send(connect5WithWill("will-d4", "will/d4", 0, 0));
             leaving.read();
-            leaving.send(0xE0, 0x01, 0x04);
+            leaving.send(disconnect5(0x04));
             assertThat(payload311(watcher.read())).isEqualTo("gone");
         }
     }
@@ -121,7 +121,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
             first.close();
             Thread.sleep(500);
             try (RawClient again = new RawClient(broker.port())) {
-                again.send(connect5("will-delay", false, 60, concat(bytes(0x11), u32(60))));
+                again.send(connect5("will-delay", false, 60, Props.of().sessionExpiry(60)));
                 assertThat(again.read().u8(0)).as("session present").isEqualTo(1);
                 assertThat(watcher.silentFor(2500)).as("no will").isTrue();
             }
@@ -145,7 +145,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_4_1_0_2_sessionIsDiscardedWhenItsExpiryIntervalHasPassed() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "expiring", true, 1)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("exp/t"), bytes(1))));
+            c.send(subscribe5(1, "exp/t", 1));
             c.read();
         }
         Thread.sleep(2000);
@@ -157,7 +157,7 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_S3_14_2_2_2_disconnectSettingExpiryAfterZeroAtConnectIsAProtocolError() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "exp-zero", true, 0)) {
-            c.send(packet(0xE0, concat(bytes(0x00, 5, 0x11), u32(60))));
+            c.send(disconnect5(0x00, Props.of().sessionExpiry(60)));
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x82);
@@ -218,14 +218,14 @@ class WillSessionConformanceTest extends OneBrokerPerClass {
     @Test
     void v5_MQTT_3_3_2_5_expiredMessageIsNotDeliveredToAReconnectingSession() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "exp-queue", true, 300)) {
-            c.send(packet(0x82, concat(u16(1), bytes(0), str("expq/t"), bytes(1))));
+            c.send(subscribe5(1, "expq/t", 1));
             c.read();
         }
         Thread.sleep(300); // the broker notices the closed socket; then the session is offline
         try (RawClient pub = RawClient.connected5(broker.port(), "exp-pub", true, 0)) {
-            pub.send(packet(0x32, concat(str("expq/t"), u16(1), bytes(5, 0x02), u32(1), "short".getBytes())));
+            pub.send(publish5("expq/t", 1, false, 1, Props.of().messageExpiry(1), "short"));
             pub.read();
-            pub.send(packet(0x32, concat(str("expq/t"), u16(2), bytes(5, 0x02), u32(100), "long".getBytes())));
+            pub.send(publish5("expq/t", 1, false, 2, Props.of().messageExpiry(100), "long"));
             pub.read();
         }
         Thread.sleep(2100);

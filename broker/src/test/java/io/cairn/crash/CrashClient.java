@@ -1,5 +1,6 @@
 package io.cairn.crash;
 
+import io.cairn.test.Packets;
 import io.cairn.test.RawClient;
 
 import java.io.IOException;
@@ -34,7 +35,7 @@ final class CrashClient {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                 socket.setSoTimeout(3000);
                 socket.setTcpNoDelay(true);
-                send(RawClient.connect311(clientId, false, 0));
+                send(Packets.connect311(clientId, false, 0));
                 RawClient.Packet ack = read();
                 if (ack.type() == RawClient.CONNACK && ack.u8(1) == 0) {
                     return;

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -253,7 +255,7 @@ class CrashRecoveryTest {
                             }
                             released = true;
                         }
-                        client.send(bytes(0x62, 0x02, packetId >> 8, packetId & 0xFF));
+                        client.send(pubrel(packetId));
                         awaitAck(PUBCOMP, packetId);
                         released = false;
                         resend = false;
@@ -349,16 +351,16 @@ class CrashRecoveryTest {
                     if (qos2Held.add(packetId)) {
                         checker.received(id, key);
                     }
-                    client.send(bytes(0x50, 0x02, packetId >> 8, packetId & 0xFF));
+                    client.send(pubrec(packetId));
                 } else {
                     checker.received(id, key);
                     if (qos == 1) {
-                        client.send(bytes(0x40, 0x02, packetId >> 8, packetId & 0xFF));
+                        client.send(puback(packetId));
                     }
                 }
             } else if (p.type() == PUBREL) {
                 qos2Held.remove(p.u16(0));
-                client.send(bytes(0x70, 0x02, p.body()[0] & 0xFF, p.body()[1] & 0xFF));
+                client.send(pubcomp(p.u16(0)));
             }
         }
     }

@@ -1,5 +1,8 @@
 package io.cairn.order;
 
+import io.cairn.test.Packets;
+import io.cairn.test.Replies;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.AfterAll;
@@ -45,8 +48,8 @@ class CrossConnectionOrderTest {
             for (int round = 0; round < ROUNDS; round++) {
                 String topic = "order/sub/" + round;
                 try (RawClient sub = RawClient.connected311(broker.port(), "order-sub-" + round, true)) {
-                    sub.send(RawClient.subscribe311(1, topic, 0)); // no wait for the SUBACK
-                    pub.send(RawClient.publish311(topic, 0, false, false, 0, payload(round)));
+                    sub.send(Packets.subscribe311(1, topic, 0)); // no wait for the SUBACK
+                    pub.send(Packets.publish311(topic, 0, false, false, 0, payload(round)));
                     if (!receives(sub, topic)) {
                         missed.add(round);
                     }
@@ -63,8 +66,8 @@ class CrossConnectionOrderTest {
             for (int round = 0; round < ROUNDS; round++) {
                 String topic = "order5/sub/" + round;
                 try (RawClient sub = RawClient.connected5(broker.port(), "order5-sub-" + round, true, 0)) {
-                    sub.send(RawClient.subscribe5(1, topic, 0));
-                    pub.send(RawClient.packet(0x30, RawClient.concat(RawClient.str(topic), RawClient.bytes(0), payload(round))));
+                    sub.send(Packets.subscribe5(1, topic, 0));
+                    pub.send(Packets.publish5(topic, 0, false, false, 0, Props.none(), payload(round)));
                     if (!receives(sub, topic)) {
                         missed.add(round);
                     }
@@ -82,8 +85,8 @@ class CrossConnectionOrderTest {
             for (int round = 0; round < ROUNDS; round++) {
                 String topic = "order/unsub/" + round;
                 sub.subscribe311(topic, 0, 1);
-                sub.send(RawClient.packet(0xA2, RawClient.concat(RawClient.u16(2), RawClient.str(topic))));
-                pub.send(RawClient.publish311(topic, 0, false, false, 0, payload(round)));
+                sub.send(Packets.unsubscribe311(2, topic));
+                pub.send(Packets.publish311(topic, 0, false, false, 0, payload(round)));
                 RawClient.Packet p = sub.readUntilAnyOf(UNSUBACK, PUBLISH);
                 if (p.type() == PUBLISH) {
                     delivered.add(round);
@@ -101,7 +104,7 @@ class CrossConnectionOrderTest {
         try {
             assertThat(sub.read().type()).isEqualTo(SUBACK);
             RawClient.Packet p = sub.read();
-            return p.type() == PUBLISH && RawClient.topicOf(p).equals(topic);
+            return p.type() == PUBLISH && Replies.topicOf(p).equals(topic);
         } catch (java.net.SocketTimeoutException e) {
             return false;
         }

@@ -1,6 +1,7 @@
 package io.cairn.protocol;
 
 import io.cairn.protocol.PropertyDecoder.Where;
+import io.cairn.test.Props;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -30,7 +31,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -57,21 +60,21 @@ class MqttPacketDecoderTest {
 
     /** The 3.x packets a client sends, after a CONNECT of the given protocol name and level. */
     private static byte[][] v3Session(String name, int level) {
-        byte[] connect = packet(0x10, concat(str(name), bytes(level, 0xEE), u16(30), str("c"),
-                str("will/t"), bin(bytes(1, 2)), str("user"), bin(bytes(3, 4))));
+        byte[] connect = connect("c").keepAlive(30).will("will/t", bytes(1, 2), 1, true).user("user")
+                .password(bytes(3, 4)).protocol(name, level).v311();
         return new byte[][] {
             connect,
             publish311("t/0", 0, false, false, 0, bytes(0x61)),
             publish311("t/1", 1, true, false, 7, bytes(0x62, 0x63)),
             publish311("t/2", 2, false, true, 8, new byte[0]),
-            packet(0x40, u16(7)),
-            packet(0x50, u16(8)),
-            packet(0x62, u16(8)),
-            packet(0x70, u16(8)),
-            packet(0x82, concat(u16(9), str("a/+"), bytes(1), str("b/#"), bytes(2))),
-            packet(0xA2, concat(u16(10), str("a/+"), str("b/#"))),
-            packet(0xC0, new byte[0]),
-            packet(0xE0, new byte[0]),
+            puback(7),
+            pubrec(8),
+            pubrel(8),
+            pubcomp(8),
+            subscribe(9).filter("a/+", 1).filter("b/#", 2).v311(),
+            unsubscribe311(10, "a/+", "b/#"),
+            pingreq(),
+            disconnect(),
         };
     }
 
@@ -87,73 +90,48 @@ class MqttPacketDecoderTest {
 
     @Test
     void v5_everyClientPacketDecodesAsBefore() {
-        byte[] connectProps = props(
-                prop(MqttPropertyType.SESSION_EXPIRY_INTERVAL, u32(60)),
-                prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(10)),
-                prop(MqttPropertyType.MAXIMUM_PACKET_SIZE, u32(1000)),
-                prop(MqttPropertyType.TOPIC_ALIAS_MAXIMUM, u16(5)),
-                prop(MqttPropertyType.REQUEST_RESPONSE_INFORMATION, bytes(1)),
-                prop(MqttPropertyType.REQUEST_PROBLEM_INFORMATION, bytes(0)),
-                prop(MqttPropertyType.USER_PROPERTY, pair("a", "1")),
-                prop(MqttPropertyType.USER_PROPERTY, pair("a", "2")));
-        byte[] willProps = props(
-                prop(MqttPropertyType.WILL_DELAY_INTERVAL, u32(5)),
-                prop(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(1)),
-                prop(MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, u32(100)),
-                prop(MqttPropertyType.CONTENT_TYPE, str("text")),
-                prop(MqttPropertyType.RESPONSE_TOPIC, str("r/t")),
-                prop(MqttPropertyType.CORRELATION_DATA, bin(bytes(1, 2))),
-                prop(MqttPropertyType.USER_PROPERTY, pair("k", "v")));
-        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(5, 0xEE), u16(30), connectProps, str("c"),
-                willProps, str("will/t"), bin(bytes(1, 2)), str("user"), bin(bytes(3, 4))));
-        byte[] publishProps = props(
-                prop(MqttPropertyType.PAYLOAD_FORMAT_INDICATOR, bytes(0)),
-                prop(MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, u32(0xFFFFFFFF)),
-                prop(MqttPropertyType.TOPIC_ALIAS, u16(3)),
-                prop(MqttPropertyType.RESPONSE_TOPIC, str("r")),
-                prop(MqttPropertyType.CORRELATION_DATA, bin(new byte[0])),
-                prop(MqttPropertyType.USER_PROPERTY, pair("x", "")),
-                prop(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, varInt(200)),
-                prop(MqttPropertyType.USER_PROPERTY, pair("x", "y")),
-                prop(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, varInt(1)),
-                prop(MqttPropertyType.CONTENT_TYPE, str("c")));
-        byte[] ackProps = props(prop(MqttPropertyType.REASON_STRING, str("why")), prop(MqttPropertyType.USER_PROPERTY, pair("u", "v")));
-        byte[] subscribeProps = props(prop(MqttPropertyType.SUBSCRIPTION_IDENTIFIER, varInt(300)),
-                prop(MqttPropertyType.USER_PROPERTY, pair("s", "t")));
-        byte[] disconnectProps = props(prop(MqttPropertyType.SESSION_EXPIRY_INTERVAL, u32(0)),
-                prop(MqttPropertyType.REASON_STRING, str("bye")), prop(MqttPropertyType.SERVER_REFERENCE, str("elsewhere")),
-                prop(MqttPropertyType.USER_PROPERTY, pair("d", "e")));
-        byte[] authProps = props(prop(MqttPropertyType.AUTHENTICATION_METHOD, str("m")),
-                prop(MqttPropertyType.AUTHENTICATION_DATA, bin(bytes(9))), prop(MqttPropertyType.REASON_STRING, str("r")),
-                prop(MqttPropertyType.USER_PROPERTY, pair("a", "b")));
+        Props connectProps = Props.of().sessionExpiry(60).receiveMaximum(10).maximumPacketSize(1000)
+                .topicAliasMaximum(5).requestResponseInfo(1).requestProblemInfo(0)
+                .userProperty("a", "1").userProperty("a", "2");
+        Props willProps = Props.of().willDelay(5).payloadFormat(1).messageExpiry(100).contentType("text")
+                .responseTopic("r/t").correlationData(bytes(1, 2)).userProperty("k", "v");
+        byte[] connect = connect("c").keepAlive(30).props(connectProps).will("will/t", bytes(1, 2), 1, true)
+                .willProps(willProps).user("user").password(bytes(3, 4)).v5();
+        Props publishProps = Props.of().payloadFormat(0).messageExpiry(0xFFFFFFFFL).topicAlias(3).responseTopic("r")
+                .correlationData(new byte[0]).userProperty("x", "").subscriptionId(200).userProperty("x", "y")
+                .subscriptionId(1).contentType("c");
+        Props ackProps = Props.of().reasonString("why").userProperty("u", "v");
+        Props subscribeProps = Props.of().subscriptionId(300).userProperty("s", "t");
+        Props disconnectProps = Props.of().sessionExpiry(0).reasonString("bye").serverReference("elsewhere")
+                .userProperty("d", "e");
+        Props authProps = Props.of().authMethod("m").authData(bytes(9)).reasonString("r").userProperty("a", "b");
         assertDecodedAsBefore(DECODED_V5, feed(
                 connect,
-                packet(0x30, concat(str("t/0"), props(), bytes(0x61))),
-                packet(0x3B, concat(str("t/1"), u16(7), publishProps, bytes(0x62))),
-                packet(0x34, concat(str(""), u16(8), props(prop(MqttPropertyType.TOPIC_ALIAS, u16(3))))),
-                packet(0x40, u16(7)),
-                packet(0x40, concat(u16(7), bytes(0x10))),
-                packet(0x40, concat(u16(7), bytes(0x80), ackProps)),
-                packet(0x50, concat(u16(8), bytes(0), props())),
-                packet(0x62, concat(u16(8), bytes(0x92), ackProps)),
-                packet(0x70, u16(8)),
-                packet(0x82, concat(u16(9), subscribeProps, str("a/+"), bytes(0x2D), str("b/#"), bytes(0x12))),
-                packet(0x82, concat(u16(11), props(), str("c"), bytes(0))),
-                packet(0xA2, concat(u16(10), props(prop(MqttPropertyType.USER_PROPERTY, pair("u", "1"))), str("a/+"), str("b/#"))),
-                packet(0xC0, new byte[0]),
-                packet(0xE0, new byte[0]),
-                packet(0xE0, bytes(0x04)),
-                packet(0xE0, concat(bytes(0), disconnectProps)),
-                packet(0xF0, new byte[0]),
-                packet(0xF0, concat(bytes(0x18), authProps)),
+                publish5("t/0", 0, false, false, 0, Props.none(), bytes(0x61)),
+                publish5("t/1", 1, true, true, 7, publishProps, bytes(0x62)),
+                publish5("", 2, false, false, 8, Props.of().topicAlias(3), new byte[0]),
+                puback(7),
+                puback(7, 0x10),
+                puback(7, 0x80, ackProps),
+                pubrec(8, 0x00, Props.none()),
+                pubrel(8, 0x92, ackProps),
+                pubcomp(8),
+                subscribe(9).props(subscribeProps).filter("a/+", 0x2D).filter("b/#", 0x12).v5(),
+                subscribe5(11, "c", 0),
+                unsubscribe5(10, Props.of().userProperty("u", "1"), "a/+", "b/#"),
+                pingreq(),
+                disconnect(),
+                disconnect5(0x04),
+                disconnect5(0x00, disconnectProps),
+                auth(),
+                auth(0x18, authProps),
                 CONNECT5));
     }
 
     @Test
     void v5_connectWithAuthenticationDecodesAsBefore() {
-        byte[] connectProps = props(prop(MqttPropertyType.AUTHENTICATION_METHOD, str("SCRAM")),
-                prop(MqttPropertyType.AUTHENTICATION_DATA, bin(bytes(7, 8))));
-        assertDecodedAsBefore(DECODED_V5_AUTH, feed(packet(0x10, concat(str("MQTT"), bytes(5, 0x00), u16(0), connectProps, str("")))));
+        Props connectProps = Props.of().authMethod("SCRAM").authData(bytes(7, 8));
+        assertDecodedAsBefore(DECODED_V5_AUTH, feed(connect("").clean(false).keepAlive(0).props(connectProps).v5()));
     }
 
     private static void assertDecodedAsBefore(String before, List<String> out) {
@@ -261,20 +239,19 @@ class MqttPacketDecoderTest {
 
     /** The packets (after a 5.0 CONNECT unless it is the CONNECT) that carry {@code properties} in {@code where}. */
     private static byte[][] carrying(Where where, byte[] properties) {
-        byte[] p = props(properties);
+        Props p = Props.of().raw(properties); // any bytes: the decoder is to judge them
         return switch (where) {
-            case CONNECT -> new byte[][] {packet(0x10, concat(str("MQTT"), bytes(5, 0x02), u16(30), p, str("c")))};
-            case WILL -> new byte[][] {packet(0x10, concat(str("MQTT"), bytes(5, 0x06), u16(30), props(), str("c"),
-                    p, str("w"), bin(new byte[0])))};
-            case PUBLISH -> after(packet(0x32, concat(str("t"), u16(1), p, bytes(0x61))));
-            case PUBACK -> after(packet(0x40, concat(u16(1), bytes(0), p)));
-            case PUBREC -> after(packet(0x50, concat(u16(1), bytes(0), p)));
-            case PUBREL -> after(packet(0x62, concat(u16(1), bytes(0), p)));
-            case PUBCOMP -> after(packet(0x70, concat(u16(1), bytes(0), p)));
-            case SUBSCRIBE -> after(packet(0x82, concat(u16(1), p, str("t"), bytes(0))));
-            case UNSUBSCRIBE -> after(packet(0xA2, concat(u16(1), p, str("t"))));
-            case DISCONNECT -> after(packet(0xE0, concat(bytes(0), p)));
-            case AUTH -> after(packet(0xF0, concat(bytes(0x18), p)));
+            case CONNECT -> new byte[][] {connect("c").keepAlive(30).props(p).v5()};
+            case WILL -> new byte[][] {connect("c").keepAlive(30).will("w", new byte[0], 0, false).willProps(p).v5()};
+            case PUBLISH -> after(publish5("t", 1, false, false, 1, p, bytes(0x61)));
+            case PUBACK -> after(puback(1, 0x00, p));
+            case PUBREC -> after(pubrec(1, 0x00, p));
+            case PUBREL -> after(pubrel(1, 0x00, p));
+            case PUBCOMP -> after(pubcomp(1, 0x00, p));
+            case SUBSCRIBE -> after(subscribe5(1, "t", 0, p));
+            case UNSUBSCRIBE -> after(unsubscribe5(1, p, "t"));
+            case DISCONNECT -> after(disconnect5(0x00, p));
+            case AUTH -> after(auth(0x18, p));
         };
     }
 
@@ -547,7 +524,7 @@ class MqttPacketDecoderTest {
 
     @Test
     void v5_MQTT_4_13_1_1_anErrorFoundInsideTheConnectIsReportedAsInConnect() {
-        byte[] twice = concat(prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)), prop(MqttPropertyType.RECEIVE_MAXIMUM, u16(1)));
+        Props twice = Props.of().receiveMaximum(1).receiveMaximum(1);
         assertThat(last(connect5("c", true, 30, twice))).isEqualTo(malformedInConnect(ReasonCodes.PROTOCOL_ERROR));
     }
 
@@ -559,13 +536,13 @@ class MqttPacketDecoderTest {
 
     @Test
     void v5_MQTT_3_1_2_11_willQosWithoutWillFlagIsReportedAsInConnect() {
-        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(5, 0x0A), u16(30), props(), str("c")));
+        byte[] connect = connect("c").keepAlive(30).flags(0x0A).v5(); // Will QoS 1 without the Will Flag
         assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
     }
 
     @Test
     void v311_MQTT_3_1_2_3_reservedConnectFlagIsReportedAsInConnect() {
-        byte[] connect = packet(0x10, concat(str("MQTT"), bytes(4, 0x03), u16(30), str("c")));
+        byte[] connect = connect("c").keepAlive(30).flags(0x03).v311(); // reserved flag bit 0 set
         assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
     }
 
@@ -577,13 +554,13 @@ class MqttPacketDecoderTest {
 
     @Test
     void v31_S3_1_passwordWithoutUserNameIsReportedAsInConnect() {
-        byte[] connect = packet(0x10, concat(str("MQIsdp"), bytes(3, 0x42), u16(30), str("c"), bin(bytes(1))));
+        byte[] connect = connect("c").keepAlive(30).password(bytes(1)).v31();
         assertThat(last(connect)).isEqualTo(malformedInConnect(ReasonCodes.MALFORMED_PACKET));
     }
 
     @Test
     void v311_MQTT_3_1_0_1_aFirstPacketThatIsNotConnectIsReportedAsInConnect() {
-        assertThat(last(packet(0xC0, new byte[0]))).isEqualTo(malformedInConnect(ReasonCodes.PROTOCOL_ERROR));
+        assertThat(last(pingreq())).isEqualTo(malformedInConnect(ReasonCodes.PROTOCOL_ERROR));
     }
 
     @Test
@@ -608,10 +585,10 @@ class MqttPacketDecoderTest {
     }
 
     private void inputAfterAnUnsupportedLevelIsDiscarded(String name, int level) {
-        byte[] connect = packet(0x10, concat(str(name), bytes(level, 0x02), u16(30), str("c")));
-        assertThat(feed(concat(connect, packet(0xC0, new byte[0]), CONNECT5)))
+        byte[] connect = connect("c").keepAlive(30).protocol(name, level).v311();
+        assertThat(feed(concat(connect, pingreq(), CONNECT5)))
                 .containsExactly(new UnsupportedProtocolVersion(name, level).toString());
-        assertThat(feed(CONNECT5, packet(0xC0, new byte[0]), bytes(0x00, 0x00))).as("later input").isEmpty();
+        assertThat(feed(CONNECT5, pingreq(), bytes(0x00, 0x00))).as("later input").isEmpty();
     }
 
     @Test
@@ -632,9 +609,9 @@ class MqttPacketDecoderTest {
     @Test
     void v311_S4_8_inputAfterAMalformedPacketIsDiscarded() {
         assertThat(feed(connect311("c", true, 30))).hasSize(1);
-        assertThat(feed(concat(packet(0xC1, new byte[0]), packet(0xC0, new byte[0]))))
+        assertThat(feed(concat(packet(0xC1, new byte[0]), pingreq())))
                 .containsExactly(malformed(ReasonCodes.MALFORMED_PACKET));
-        assertThat(feed(packet(0xC0, new byte[0]))).isEmpty();
+        assertThat(feed(pingreq())).isEmpty();
     }
 
     // ---------------------------------------------------------------- helpers
@@ -685,7 +662,7 @@ class MqttPacketDecoderTest {
         return concat(str(k), str(v));
     }
 
-    static final byte[] CONNECT5 = connect5("c", true, 30, new byte[0]);
+    static final byte[] CONNECT5 = connect5("c", true, 30);
 
     /** A description of a decoder output that names every field the Netty message carries. */
     static String describe(Object o) {

@@ -2,6 +2,8 @@ package io.cairn.robustness;
 
 import io.cairn.Broker;
 import io.cairn.config.BrokerConfig;
+import io.cairn.test.Packets;
+import io.cairn.test.Replies;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,9 +42,9 @@ class DeepTopicTest {
                  RawClient pub = RawClient.connected311(port, "deep-pub", true)) {
                 assertThat(deep.subscribe311(DEEP, 1, 1).u8(2)).isEqualTo(1);
                 assertThat(plus.subscribe311(DEEP_PLUS, 0, 1).u8(2)).isEqualTo(0);
-                pub.send(RawClient.publish311(DEEP, 1, true, false, 5, "deep".getBytes(StandardCharsets.UTF_8)));
-                assertThat(RawClient.topicOf(deep.readUntil(PUBLISH))).isEqualTo(DEEP);
-                assertThat(RawClient.topicOf(plus.readUntil(PUBLISH))).isEqualTo(DEEP);
+                pub.send(Packets.publish311(DEEP, 1, true, false, 5, "deep".getBytes(StandardCharsets.UTF_8)));
+                assertThat(Replies.topicOf(deep.readUntil(PUBLISH))).isEqualTo(DEEP);
+                assertThat(Replies.topicOf(plus.readUntil(PUBLISH))).isEqualTo(DEEP);
             } // plus-sub's clean session ends: its deep filter is removed from the trie
             assertServes(port);
         } // a clean stop with a deep persistent subscription and a deep retained message
@@ -50,9 +52,9 @@ class DeepTopicTest {
             int port = again.boundAddresses().get(0).getPort();
             assertServes(port);
             try (RawClient late = RawClient.connected311(port, "late-sub", true)) {
-                late.send(RawClient.subscribe311(1, "#", 1));
+                late.send(Packets.subscribe311(1, "#", 1));
                 assertThat(late.read().type()).isEqualTo(SUBACK);
-                assertThat(RawClient.topicOf(late.read())).as("the deep retained message survived").isEqualTo(DEEP);
+                assertThat(Replies.topicOf(late.read())).as("the deep retained message survived").isEqualTo(DEEP);
             }
             try (RawClient deep = RawClient.connected311(port, "deep-sub", true)) {
                 // clean session: the recovered deep subscription is removed again

@@ -3,6 +3,7 @@ package io.cairn.robustness;
 import io.cairn.Broker;
 import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
+import io.cairn.test.Packets;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ class FailStopTest {
         try (Broker broker = Broker.start(config, new FailingStore(), recording)) {
             int port = broker.boundAddresses().get(0).getPort();
             try (RawClient victim = new RawClient(port)) {
-                victim.send(RawClient.connect311(FailingStore.VICTIM, false, 60));
+                victim.send(Packets.connect311(FailingStore.VICTIM, false, 60));
                 await().atMost(5, TimeUnit.SECONDS).until(() -> !failures.isEmpty());
                 assertThat(failures).singleElement().asString()
                         .contains("cairn-engine").contains("injected failure on the engine thread");
@@ -60,7 +61,7 @@ class FailStopTest {
             assertThat(port).as("the broker started").isPositive();
             try (RawClient healthy = RawClient.connected311(port, "healthy", true);
                  RawClient victim = new RawClient(port)) {
-                victim.send(RawClient.connect311(FailingStore.VICTIM, false, 60));
+                victim.send(Packets.connect311(FailingStore.VICTIM, false, 60));
                 assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("the process stopped").isTrue();
             }
             StringBuilder rest = new StringBuilder();

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,9 +37,9 @@ class MaxTopicLevelsTest {
              RawClient c = RawClient.connected5(broker.port(), "levels-pub5", true, 0)) {
             sub.send(subscribe5(1, "#", 0));
             assertThat(sub.readUntil(SUBACK).u8(3)).isZero();
-            c.send(packet(0x30, concat(str("a/b/c/d"), bytes(0), "ok".getBytes(StandardCharsets.UTF_8))));
+            c.send(publish5("a/b/c/d", 0, false, 0, "ok"));
             assertThat(topicOf(sub.readUntil(PUBLISH))).isEqualTo("a/b/c/d");
-            c.send(packet(0x30, concat(str("a/b/c/d/e"), bytes(0), "deep".getBytes(StandardCharsets.UTF_8))));
+            c.send(publish5("a/b/c/d/e", 0, false, 0, "deep"));
             Packet d = c.read();
             assertThat(d.type()).isEqualTo(DISCONNECT);
             assertThat(d.u8(0)).isEqualTo(0x90);
@@ -74,8 +76,7 @@ class MaxTopicLevelsTest {
     @Test
     void v5_willTopicDeeperThanTheLimitGetsConnack0x90() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {
-            byte[] will = concat(bytes(0), str("w/x/y/z/deep"), bin("bye".getBytes(StandardCharsets.UTF_8)));
-            c.send(packet(0x10, concat(str("MQTT"), bytes(5, 0x06), u16(60), varInt(0), str("levels-will"), will)));
+            c.send(connect("levels-will").will("w/x/y/z/deep", "bye", 0, false).v5());
             Packet ack = c.read();
             assertThat(ack.type()).isEqualTo(CONNACK);
             assertThat(ack.u8(1)).isEqualTo(0x90);

@@ -2,15 +2,17 @@ package io.cairn.robustness;
 
 import io.cairn.Broker;
 import io.cairn.config.BrokerConfig;
+import io.cairn.test.Props;
 import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -32,8 +34,8 @@ class RestartClocksTest {
             }
             try (RawClient shortLived = RawClient.connected5(port, "clock-short", true, 2);
                  RawClient longLived = RawClient.connected5(port, "clock-long", true, 600)) {
-                shortLived.send(packet(0xE0, bytes(0, 0)));
-                longLived.send(packet(0xE0, bytes(0, 0)));
+                shortLived.send(disconnect5(0x00, Props.none()));
+                longLived.send(disconnect5(0x00, Props.none()));
             }
             RawClient willer = new RawClient(port);
             willer.send(connectWithDelayedWill(port));
@@ -61,12 +63,7 @@ class RestartClocksTest {
     }
 
     private static byte[] connectWithDelayedWill(int port) {
-        byte[] willProps = concat(bytes(0x18), u32(2)); // Will Delay Interval 2 s
-        byte[] will = concat(varInt(willProps.length), willProps, str("clock/will"),
-                bin("gone".getBytes(StandardCharsets.UTF_8)));
-        byte[] props = concat(bytes(0x11), u32(600)); // Session Expiry Interval 600 s
-        // flags: Will QoS 1 (0x08), Will flag (0x04), Clean Start (0x02)
-        return packet(0x10, concat(str("MQTT"), bytes(5, 0x0E), u16(60), varInt(props.length), props,
-                str("clock-willer"), will));
+        return connect("clock-willer").props(Props.of().sessionExpiry(600))
+                .will("clock/will", "gone", 1, false).willProps(Props.of().willDelay(2)).v5();
     }
 }

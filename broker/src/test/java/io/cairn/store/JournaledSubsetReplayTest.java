@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -71,19 +73,18 @@ class JournaledSubsetReplayTest {
                     pub.readUntil(qos == 1 ? PUBACK : PUBREC);
                 }
                 if (qos == 2) {
-                    pub.send(packet(0x62, u16(1 + i)));
+                    pub.send(pubrel(1 + i));
                     pub.readUntil(PUBCOMP);
                 }
             }
             acknowledgeSome(persistent, 12);
             acknowledgeSome(expiring, 7);
-            persistent.send(packet(0xA2, concat(u16(9), str("rs/#"))));
+            persistent.send(unsubscribe311(9, "rs/#"));
             persistent.readUntil(UNSUBACK);
             persistent.subscribe311("rs/a", 1, 10);
         }
         try (RawClient willer = new RawClient(port)) { // a persistent session lost with a Will
-            byte[] will = concat(str("rs/will"), bin("gone".getBytes(StandardCharsets.UTF_8)));
-            willer.send(packet(0x10, concat(str("MQTT"), bytes(4, 0x0C), u16(60), str("replay-willer"), will)));
+            willer.send(connect("replay-willer").clean(false).will("rs/will", "gone", 1, false).v311());
             willer.read();
         }
         try (RawClient pub = RawClient.connected311(port, "replay-pub2", true)) {
@@ -122,17 +123,17 @@ class JournaledSubsetReplayTest {
                 int qos = (p.flags() >> 1) & 3;
                 int id = qos > 0 ? packetIdOf(p) : 0;
                 if (qos == 1) {
-                    c.send(packet(0x40, u16(id)));
+                    c.send(puback(id));
                     acked++;
                 } else if (qos == 2) {
-                    c.send(packet(0x50, u16(id)));
+                    c.send(pubrec(id));
                     pubrecs.add(id);
                     acked++;
                 }
             }
             for (int i = 0; i < pubrecs.size(); i++) {
                 Packet rel = c.readUntil(PUBREL);
-                c.send(packet(0x70, u16(rel.u16(0))));
+                c.send(pubcomp(rel.u16(0)));
             }
         } catch (java.net.SocketTimeoutException e) {
             // fewer deliveries than n: all acknowledged

@@ -1,6 +1,5 @@
 package io.cairn.test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,14 +8,15 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * A bare TCP client that writes hand-made bytes and reads whole MQTT packets back, for tests of
- * malformed input and of exact wire behaviour no well-behaved client library would produce.
+ * A bare TCP client for tests of exact wire behaviour: it writes the bytes it is given (built with
+ * {@link Packets} and {@link Props}, or hand-made for malformed input) and reads whole MQTT packets
+ * back as {@link Packet}s, to be taken apart with {@link Replies}. The {@code connected...} and
+ * {@link #accepted} factories open a connection whose CONNECT was accepted.
  *
- * <p>Threading: one test thread.
+ * <p>Threading: one test thread per client; the static methods are safe from any thread.
  */
 public final class RawClient implements AutoCloseable {
 
@@ -211,25 +211,32 @@ public final class RawClient implements AutoCloseable {
         socket.close();
     }
 
-    /** Connects with 3.1.1 and checks CONNACK 0x00; returns the CONNACK. */
+    /** Connects with 3.1.1 (keep alive 60) and checks CONNACK 0x00. */
     public static RawClient connected311(int port, String clientId, boolean clean) throws IOException {
-        RawClient c = new RawClient(port);
-        c.send(connect311(clientId, clean, 60));
-        Packet ack = c.read();
-        if (ack.type() != CONNACK || ack.u8(1) != 0) {
-            throw new IOException("not accepted: " + ack);
-        }
-        c.lastConnack = ack;
-        return c;
+        return accepted(port, Packets.connect311(clientId, clean, 60));
     }
 
-    /** Connects with 5.0 (Session Expiry Interval {@code expiry}) and checks CONNACK 0x00. */
+    /** Connects with 5.0 (keep alive 60, Session Expiry Interval {@code expiry} unless 0) and checks CONNACK 0x00. */
     public static RawClient connected5(int port, String clientId, boolean cleanStart, int expiry) throws IOException {
+        Props props = expiry == 0 ? Props.none() : Props.of().sessionExpiry(expiry);
+        return accepted(port, Packets.connect5(clientId, cleanStart, 60, props));
+    }
+
+    /** Connects with 5.0, clean start, keep alive 60 and the given CONNECT properties; checks CONNACK 0x00. */
+    public static RawClient connected5(int port, String clientId, Props connectProps) throws IOException {
+        return accepted(port, Packets.connect5(clientId, true, 60, connectProps));
+    }
+
+    /**
+     * Sends {@code connect} (any CONNECT bytes) on a new connection and checks CONNACK 0x00; the
+     * CONNACK is kept for {@link #connack()}. Closes the connection if it was not accepted.
+     */
+    public static RawClient accepted(int port, byte[] connect) throws IOException {
         RawClient c = new RawClient(port);
-        byte[] props = expiry == 0 ? new byte[0] : concat(bytes(0x11), u32(expiry));
-        c.send(connect5(clientId, cleanStart, 60, props));
+        c.send(connect);
         Packet ack = c.read();
         if (ack.type() != CONNACK || ack.u8(1) != 0) {
+            c.close();
             throw new IOException("not accepted: " + ack);
         }
         c.lastConnack = ack;
@@ -238,148 +245,29 @@ public final class RawClient implements AutoCloseable {
 
     private Packet lastConnack;
 
-    /** The CONNACK of {@link #connected311} / {@link #connected5}. */
+    /** The CONNACK of {@link #accepted} and the {@code connected...} methods. */
     public Packet connack() {
         return lastConnack;
     }
 
-    /** Subscribes (3.1.1 encoding) and returns the SUBACK. */
+    /** Subscribes (3.x encoding, one filter) and returns the SUBACK. */
     public Packet subscribe311(String filter, int qos, int packetId) throws IOException {
-        send(subscribe311(packetId, filter, qos));
+        send(Packets.subscribe311(packetId, filter, qos));
         return readUntil(SUBACK);
     }
 
-    public static byte[] u32(int v) {
-        return new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v};
+    /** Subscribes (5.0 encoding, one filter, options byte, no properties) and returns the SUBACK. */
+    public Packet subscribe5(String filter, int options, int packetId) throws IOException {
+        send(Packets.subscribe5(packetId, filter, options));
+        return readUntil(SUBACK);
     }
 
-    /** The topic of a PUBLISH packet. */
-    public static String topicOf(Packet p) {
-        int n = p.u16(0);
-        return new String(p.body(), 2, n, StandardCharsets.UTF_8);
-    }
-
-    /** The packet id of a QoS > 0 PUBLISH. */
-    public static int packetIdOf(Packet p) {
-        return p.u16(2 + p.u16(0));
-    }
-
-    /** The payload of a 3.1.1 PUBLISH. */
-    public static String payload311(Packet p) {
-        int start = 2 + p.u16(0) + (((p.header() >> 1) & 3) > 0 ? 2 : 0);
-        return new String(p.body(), start, p.body().length - start, StandardCharsets.UTF_8);
-    }
-
-    /** The payload of a 5.0 PUBLISH (skipping the properties). */
-    public static String payload5(Packet p) {
-        int i = 2 + p.u16(0) + (((p.header() >> 1) & 3) > 0 ? 2 : 0);
-        int len = 0;
-        int mul = 1;
-        int digit;
-        do {
-            digit = p.u8(i++);
-            len += (digit & 0x7F) * mul;
-            mul *= 128;
-        } while ((digit & 0x80) != 0);
-        i += len;
-        return new String(p.body(), i, p.body().length - i, StandardCharsets.UTF_8);
-    }
-
-    // ---------------------------------------------------------------- packet builders
-
-    /** A packet: first byte, then Remaining Length, then the body. */
-    public static byte[] packet(int header, byte[] body) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(header);
-        int len = body.length;
-        do {
-            int digit = len % 128;
-            len /= 128;
-            if (len > 0) {
-                digit |= 0x80;
-            }
-            b.write(digit);
-        } while (len > 0);
-        b.writeBytes(body);
-        return b.toByteArray();
-    }
-
-    /** A length-prefixed UTF-8 string. */
-    public static byte[] str(String s) {
-        return bin(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Length-prefixed bytes. */
-    public static byte[] bin(byte[] b) {
-        byte[] r = new byte[b.length + 2];
-        r[0] = (byte) (b.length >> 8);
-        r[1] = (byte) b.length;
-        System.arraycopy(b, 0, r, 2, b.length);
-        return r;
-    }
-
-    public static byte[] u16(int v) {
-        return new byte[] {(byte) (v >> 8), (byte) v};
-    }
-
-    public static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            b.writeBytes(p);
+    /** Reads the next packet of {@code c} and checks that it is a PUBLISH. */
+    public static Packet nextPublish(RawClient c) throws IOException {
+        Packet p = c.read();
+        if (p.type() != PUBLISH) {
+            throw new AssertionError("expected PUBLISH, got " + p);
         }
-        return b.toByteArray();
-    }
-
-    public static byte[] bytes(int... v) {
-        byte[] b = new byte[v.length];
-        for (int i = 0; i < v.length; i++) {
-            b[i] = (byte) v[i];
-        }
-        return b;
-    }
-
-    /** CONNECT for 3.1.1 (level 4) with the given flags and keep alive, no will, no credentials. */
-    public static byte[] connect311(String clientId, boolean cleanSession, int keepAlive) {
-        return packet(0x10, concat(str("MQTT"), bytes(4, cleanSession ? 0x02 : 0x00), u16(keepAlive), str(clientId)));
-    }
-
-    /** CONNECT for 3.1 (MQIsdp, level 3). */
-    public static byte[] connect31(String clientId, boolean cleanSession, int keepAlive) {
-        return packet(0x10, concat(str("MQIsdp"), bytes(3, cleanSession ? 0x02 : 0x00), u16(keepAlive), str(clientId)));
-    }
-
-    /** CONNECT for 5.0 with an empty property list (or the given property bytes). */
-    public static byte[] connect5(String clientId, boolean cleanStart, int keepAlive, byte[] properties) {
-        return packet(0x10, concat(str("MQTT"), bytes(5, cleanStart ? 0x02 : 0x00), u16(keepAlive),
-                varInt(properties.length), properties, str(clientId)));
-    }
-
-    public static byte[] varInt(int value) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        do {
-            int digit = value % 128;
-            value /= 128;
-            if (value > 0) {
-                digit |= 0x80;
-            }
-            b.write(digit);
-        } while (value > 0);
-        return b.toByteArray();
-    }
-
-    /** 3.x PUBLISH. */
-    public static byte[] publish311(String topic, int qos, boolean retain, boolean dup, int packetId, byte[] payload) {
-        int header = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0);
-        return packet(header, concat(str(topic), qos > 0 ? u16(packetId) : new byte[0], payload));
-    }
-
-    /** 3.x SUBSCRIBE of one filter. */
-    public static byte[] subscribe311(int packetId, String filter, int qos) {
-        return packet(0x82, concat(u16(packetId), str(filter), bytes(qos)));
-    }
-
-    /** 5.0 SUBSCRIBE of one filter with an options byte and no properties. */
-    public static byte[] subscribe5(int packetId, String filter, int options) {
-        return packet(0x82, concat(u16(packetId), bytes(0), str(filter), bytes(options)));
+        return p;
     }
 }

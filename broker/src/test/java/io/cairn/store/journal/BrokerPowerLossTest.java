@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -130,7 +132,7 @@ class BrokerPowerLossTest {
                     sub.send(bytes(qos == 1 ? 0x40 : 0x50, 0x02, id >> 8, id & 0xFF));
                 } else if (p.type() == PUBREL) {
                     held.remove(p.u16(0));
-                    sub.send(bytes(0x70, 0x02, p.body()[0] & 0xFF, p.body()[1] & 0xFF));
+                    sub.send(pubcomp(p.u16(0)));
                 }
                 if (!allReceived && received.keySet().containsAll(acked.keySet())) {
                     // keep reading (and counting) until the broker is quiet for 300 ms, so that a duplicate

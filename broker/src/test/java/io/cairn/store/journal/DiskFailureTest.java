@@ -10,7 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.cairn.test.Packets.*;
 import static io.cairn.test.RawClient.*;
+import static io.cairn.test.Replies.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,23 +38,23 @@ class DiskFailureTest {
             }
             // a PUBACK proves that every earlier record (the subscriber's session end) is on disk, so
             // the first write to fail is the next publish's
-            pub.send(packet(0x32, concat(str("disk/t"), u16(9), bytes(0), "warm-up".getBytes())));
+            pub.send(publish5("disk/t", 1, false, 9, "warm-up"));
             assertThat(pub.read().u16(0)).isEqualTo(9);
             synchronized (disk) {
                 disk.failNext = Integer.MAX_VALUE;
             }
-            pub.send(packet(0x32, concat(str("disk/t"), u16(1), bytes(0), "first".getBytes())));
+            pub.send(publish5("disk/t", 1, false, 1, "first"));
             assertThat(pub.poll(700)).as("no PUBACK before the record is on disk").isNull();
 
             // a client with nothing waiting is refused at once
-            other.send(packet(0x32, concat(str("disk/t"), u16(7), bytes(0), "refused".getBytes())));
+            other.send(publish5("disk/t", 1, false, 7, "refused"));
             Packet refusedAtOnce = other.read();
             assertThat(refusedAtOnce.type()).isEqualTo(PUBACK);
             assertThat(refusedAtOnce.u16(0)).isEqualTo(7);
             assertThat(refusedAtOnce.u8(2)).as("failure reason code").isEqualTo(0x80);
 
             // a client whose earlier PUBACK waits for the disk gets its refusal behind it [MQTT-4.6.0-2]
-            pub.send(packet(0x32, concat(str("disk/t"), u16(2), bytes(0), "second".getBytes())));
+            pub.send(publish5("disk/t", 1, false, 2, "second"));
             assertThat(pub.poll(700)).as("the refusal of 2 does not overtake the PUBACK of 1").isNull();
 
             synchronized (disk) {
@@ -66,7 +68,7 @@ class DiskFailureTest {
             assertThat(refused.type()).isEqualTo(PUBACK);
             assertThat(refused.u16(0)).isEqualTo(2);
             assertThat(refused.u8(2)).as("failure reason code").isEqualTo(0x80);
-            pub.send(packet(0x32, concat(str("disk/t"), u16(3), bytes(0), "third".getBytes())));
+            pub.send(publish5("disk/t", 1, false, 3, "third"));
             Packet ok = pub.read();
             assertThat(ok.u16(0)).isEqualTo(3);
             assertThat(ok.body()).as("success: the short form").hasSize(2);

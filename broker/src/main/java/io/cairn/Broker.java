@@ -103,8 +103,9 @@ public final class Broker implements AutoCloseable {
     private static Store openStore(BrokerConfig.Storage storage) {
         return switch (storage.durability()) {
             case "memory" -> new MemoryStore();
-            case "periodic" -> new JournalStore(storage.dir(), Journal.Mode.PERIODIC, storage.flushIntervalMs());
-            default -> new JournalStore(storage.dir(), Journal.Mode.SYNC, storage.flushIntervalMs());
+            case "periodic" -> new JournalStore(storage.dir(), Journal.Mode.PERIODIC, storage.flushIntervalMs(),
+                    storage.segmentSize());
+            default -> new JournalStore(storage.dir(), Journal.Mode.SYNC, storage.flushIntervalMs(), storage.segmentSize());
         };
     }
 

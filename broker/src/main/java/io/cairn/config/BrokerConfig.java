@@ -31,15 +31,20 @@ public record BrokerConfig(
     }
 
     /** Where and how durably state is kept. durability: sync | periodic | memory. */
-    public record Storage(Path dir, String durability, int flushIntervalMs) {
+    public record Storage(Path dir, String durability, int flushIntervalMs, long segmentSize) {
+        public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
+
         public static Storage defaults() {
-            return new Storage(Path.of("data"), "sync", 100);
+            return new Storage(Path.of("data"), "sync", 100, DEFAULT_SEGMENT_SIZE);
         }
         public Storage withDurability(String d) {
-            return new Storage(dir, d, flushIntervalMs);
+            return new Storage(dir, d, flushIntervalMs, segmentSize);
         }
         public Storage withDir(Path d) {
-            return new Storage(d, durability, flushIntervalMs);
+            return new Storage(d, durability, flushIntervalMs, segmentSize);
+        }
+        public Storage withSegmentSize(long bytes) {
+            return new Storage(dir, durability, flushIntervalMs, bytes);
         }
     }
 

@@ -35,7 +35,7 @@ public final class ConfigLoader {
 
     private static final Map<String, Set<String>> KNOWN_KEYS = Map.of(
             "listeners", Set.of("type", "bind", "path", "cert", "key", "client_ca", "use_identity_as_username"),
-            "storage", Set.of("dir", "durability", "flush_interval_ms"),
+            "storage", Set.of("dir", "durability", "flush_interval_ms", "segment_size"),
             "mqtt", Set.of("max_keepalive", "receive_maximum", "max_inflight", "max_packet_size", "max_qos",
                     "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
                     "max_queued_bytes", "queue_qos0", "max_topic_levels"),
@@ -182,7 +182,8 @@ public final class ConfigLoader {
         Path dir = n.has("dir") ? resolve(string(n, "storage", "dir", null)) : d.dir();
         String durability = oneOf(n, "storage", "durability", d.durability(), "sync", "periodic", "memory");
         int flush = (int) integer(n, "storage", "flush_interval_ms", d.flushIntervalMs(), 1, 60_000);
-        return new BrokerConfig.Storage(dir, durability, flush);
+        long segment = integer(n, "storage", "segment_size", d.segmentSize(), 1L << 20, 1L << 30);
+        return new BrokerConfig.Storage(dir, durability, flush, segment);
     }
 
     private BrokerConfig.Mqtt mqtt(JsonNode n, BrokerConfig.Mqtt d) {

@@ -47,8 +47,9 @@ public final class JournalStore implements Store {
     private long bytesSinceSnapshot;
     private volatile long snapshotSeq; // written by the snapshot thread, read by the engine thread
 
-    public JournalStore(Path dir, Journal.Mode mode, long flushIntervalMs) {
-        this(Journal.Options.of(dir.resolve("journal"), mode).withFlushInterval(flushIntervalMs));
+    public JournalStore(Path dir, Journal.Mode mode, long flushIntervalMs, long segmentSize) {
+        this(Journal.Options.of(dir.resolve("journal"), mode).withFlushInterval(flushIntervalMs)
+                .withSegmentSize(segmentSize));
     }
 
     public JournalStore(Journal.Options options) {

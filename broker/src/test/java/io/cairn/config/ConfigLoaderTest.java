@@ -46,6 +46,7 @@ class ConfigLoaderTest {
                 dir = "state"
                 durability = "periodic"
                 flush_interval_ms = 50
+                segment_size = 8388608
 
                 [mqtt]
                 max_inflight = 10
@@ -59,6 +60,7 @@ class ConfigLoaderTest {
         assertThat(c.listeners().get(1).path()).isEqualTo("/mqtt");
         assertThat(c.storage().dir()).isEqualTo(dir.resolve("state")); // relative to the file's folder
         assertThat(c.storage().durability()).isEqualTo("periodic");
+        assertThat(c.storage().segmentSize()).isEqualTo(8L << 20);
         assertThat(c.mqtt().maxInflight()).isEqualTo(10);
         assertThat(c.mqtt().maxQos()).isEqualTo(1);
         assertThat(c.mqtt().queueQos0()).isTrue();

@@ -20,6 +20,8 @@ import java.util.function.UnaryOperator;
 public final class TestBroker implements AutoCloseable {
 
     private static final String DURABILITY = System.getProperty("cairn.test.durability", "sync");
+    /** Small segments: a test broker rolls segments often, and does not write 192 MiB of zeros at start. */
+    private static final long SEGMENT_SIZE = 1L << 20;
 
     private final Broker broker;
     private final Path dataDir;
@@ -49,7 +51,8 @@ public final class TestBroker implements AutoCloseable {
         BrokerConfig config = BrokerConfig.defaults()
                 .withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0),
                         BrokerConfig.Listener.ws("127.0.0.1", 0, "/mqtt")))
-                .withStorage(BrokerConfig.Storage.defaults().withDir(dir.resolve("data")).withDurability(DURABILITY));
+                .withStorage(BrokerConfig.Storage.defaults().withDir(dir.resolve("data")).withDurability(DURABILITY)
+                        .withSegmentSize(SEGMENT_SIZE));
         return new TestBroker(Broker.start(change.apply(config)), dir);
     }
 
@@ -72,8 +75,18 @@ public final class TestBroker implements AutoCloseable {
         return dataDir;
     }
 
+    /** Stops the broker and deletes its temporary directory. */
     @Override
     public void close() {
         broker.close();
+        deleteRecursively(dataDir);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            // a leftover temporary directory is not worth failing a test for
+        }
     }
 }

@@ -30,11 +30,11 @@ import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
  *
  * <p>Threading: stateless, safe from any thread.
  */
-public final class Packets {
+final class Packets {
 
-    public static final int V31 = 3;
-    public static final int V311 = 4;
-    public static final int V5 = 5;
+    static final int V31 = 3;
+    static final int V311 = 4;
+    static final int V5 = 5;
 
     private static final MqttMessage PINGRESP =
             new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0));
@@ -42,11 +42,11 @@ public final class Packets {
     private Packets() {
     }
 
-    public static MqttMessage pingresp() {
+    static MqttMessage pingresp() {
         return PINGRESP;
     }
 
-    public static MqttConnAckMessage connack(int code, boolean sessionPresent, MqttProperties properties) {
+    static MqttConnAckMessage connack(int code, boolean sessionPresent, MqttProperties properties) {
         return new MqttConnAckMessage(
                 new MqttFixedHeader(MqttMessageType.CONNACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttConnAckVariableHeader(MqttConnectReturnCode.valueOf((byte) code), sessionPresent,
@@ -54,13 +54,13 @@ public final class Packets {
     }
 
     /** PUBACK, PUBREC or PUBCOMP (flags 0000), or PUBREL (flags 0010). 3.x ignores the reason code. */
-    public static MqttMessage pubReply(MqttMessageType type, int packetId, int reasonCode) {
+    static MqttMessage pubReply(MqttMessageType type, int packetId, int reasonCode) {
         MqttQoS flags = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
         return new MqttMessage(new MqttFixedHeader(type, false, flags, false, 0),
                 new MqttPubReplyMessageVariableHeader(packetId, (byte) reasonCode, MqttProperties.NO_PROPERTIES));
     }
 
-    public static MqttSubAckMessage suback(int packetId, int[] codes) {
+    static MqttSubAckMessage suback(int packetId, int[] codes) {
         return new MqttSubAckMessage(
                 new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
@@ -68,7 +68,7 @@ public final class Packets {
     }
 
     /** 3.x UNSUBACK is the packet id alone; 5.0 carries one reason code per filter. */
-    public static MqttUnsubAckMessage unsuback(int version, int packetId, short[] codes) {
+    static MqttUnsubAckMessage unsuback(int version, int packetId, short[] codes) {
         MqttFixedHeader fixed = new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0);
         if (version < V5) {
             return new MqttUnsubAckMessage(fixed, MqttMessageIdVariableHeader.from(packetId));
@@ -79,7 +79,7 @@ public final class Packets {
     }
 
     /** 5.0 only: a server-sent DISCONNECT with a reason code. */
-    public static MqttMessage disconnect(int reasonCode) {
+    static MqttMessage disconnect(int reasonCode) {
         return new MqttMessage(
                 new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, MqttProperties.NO_PROPERTIES));
@@ -89,7 +89,7 @@ public final class Packets {
      * An outbound PUBLISH of a delivery. DUP is set only for a re-transmission [MQTT-3.3.1-3]; the
      * forwarded Message Expiry Interval is what is left of it [MQTT-3.3.2-6].
      */
-    public static MqttPublishMessage publish(int version, Delivery d, int packetId, boolean dup, long nowMillis) {
+    static MqttPublishMessage publish(int version, Delivery d, int packetId, boolean dup, long nowMillis) {
         Message m = d.message();
         MqttProperties props = version >= V5 ? publishProperties(d, nowMillis) : MqttProperties.NO_PROPERTIES;
         MqttFixedHeader fixed = new MqttFixedHeader(MqttMessageType.PUBLISH, dup && d.qos() > 0,
@@ -144,7 +144,7 @@ public final class Packets {
      * The exact encoded size of {@link #publish} for the client's Maximum Packet Size
      * [MQTT-3.1.2-24], computed from the same properties that {@link #publish} sends.
      */
-    public static long publishSize(int version, Delivery d, long nowMillis) {
+    static long publishSize(int version, Delivery d, long nowMillis) {
         Message m = d.message();
         long remaining = 2L + utf8Length(m.topic()) + (d.qos() > 0 ? 2 : 0) + m.payload().length;
         if (version >= V5) {

@@ -4,9 +4,7 @@ import io.cairn.test.Packets;
 import io.cairn.test.Replies;
 import io.cairn.test.Props;
 import io.cairn.test.RawClient;
-import io.cairn.test.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.cairn.test.OneBrokerPerClass;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -26,20 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rely on this (a subscriber that does not wait for its SUBACK before the publisher starts); Mosquitto
  * gets it right every time, and so must we. Each case is raced 300 times.
  */
-class CrossConnectionOrderTest {
+class CrossConnectionOrderTest extends OneBrokerPerClass {
 
     private static final int ROUNDS = 300;
-    private static TestBroker broker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        broker.close();
-    }
 
     @Test
     void v311_subscribeSentRightAfterConnackIsAppliedBeforeAnotherClientsLaterPublish() throws Exception {

@@ -1,0 +1,81 @@
+package io.cairn.stats;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The broker's figures, kept where they happen and read by the exporters ({@code io.cairn.metrics}:
+ * Prometheus and {@code $SYS}). Counters are {@link LongAdder}s, cheap on the hot path; gauges that
+ * the engine owns are published by it as volatile values; latency and size distributions go through
+ * a {@link Recorder} that the exporter installs (none by default). This package depends on the JDK
+ * only, so the engine, the journal and the protocol layer record without knowing any metrics library.
+ *
+ * <p>Threading: every field is safe to update and read from any thread.
+ */
+public final class BrokerStats {
+
+    /** Receives one observation (nanoseconds, bytes or a count, as its name says). */
+    @FunctionalInterface
+    public interface Recorder {
+        void record(long value);
+
+        Recorder NONE = v -> { };
+    }
+
+    /** Bytes and messages held by the subscription filters of one configured budget pattern. */
+    public record Held(long bytes, long messages) {}
+
+    // ---- connections (transport / protocol)
+    public final AtomicLong connections = new AtomicLong();
+    public final LongAdder connectionsAccepted = new LongAdder();
+    /** CONNECTs refused, and connections closed before CONNECT because max_connections was reached. */
+    public final LongAdder connectionsRefused = new LongAdder();
+
+    // ---- messages (engine); index = QoS
+    public final LongAdder[] messagesIn = adders(3);
+    public final LongAdder[] messagesOut = adders(3);
+    public final LongAdder bytesIn = new LongAdder();
+    public final LongAdder bytesOut = new LongAdder();
+
+    // ---- admission control (engine)
+    /** QoS 1/2 PUBLISHes refused with 0x97 (5.0) because a budget was full. */
+    public final LongAdder publishesRefused = new LongAdder();
+    /** 3.x publishers paused because a budget was full (each pause counted once). */
+    public final LongAdder publishersHeld = new LongAdder();
+    /** 3.x publishers disconnected because they stayed held longer than the hold timeout. */
+    public final LongAdder publishersDisconnected = new LongAdder();
+    /** QoS 0 deliveries not queued because a budget was full. */
+    public final LongAdder qos0Dropped = new LongAdder();
+    /** Deliveries dropped to make room under overflow = "drop-oldest". */
+    public final LongAdder droppedOldest = new LongAdder();
+    /** Times reading from the sockets was paused because the engine inbox was full. */
+    public final LongAdder readPauses = new LongAdder();
+    /** Times a slow consumer's pump stopped because its socket's write buffer was full. */
+    public final LongAdder writePauses = new LongAdder();
+
+    // ---- engine gauges, published by the engine thread
+    public volatile long sessionsOnline;
+    public volatile long sessionsOffline;
+    public volatile long subscriptions;
+    public volatile long retainedMessages;
+    public volatile long heldBytes;
+    public volatile long heldMessages;
+    /** Per configured budget pattern ("default" for filters without a custom_segment). */
+    public volatile Map<String, Held> heldByPattern = Map.of();
+    public final AtomicLong inboxBytes = new AtomicLong();
+
+    // ---- journal
+    public volatile Recorder fsyncNanos = Recorder.NONE;
+    public volatile Recorder groupCommitRecords = Recorder.NONE;
+    public final LongAdder journalBytesWritten = new LongAdder();
+    public volatile long recoveryMillis;
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+}

@@ -6,6 +6,7 @@ import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
 import io.cairn.routing.QueueLimits;
 import io.cairn.state.BrokerState;
+import io.cairn.stats.BrokerStats;
 import io.cairn.store.DataDirLock;
 import io.cairn.store.JournalStore;
 import io.cairn.store.MemoryStore;
@@ -41,10 +42,12 @@ public final class Broker implements AutoCloseable {
     private final Listeners listeners;
     private final DataDirLock lock;
     private final List<InetSocketAddress> addresses;
+    private final BrokerStats stats;
     private final CountDownLatch closed = new CountDownLatch(1);
 
     private Broker(Store store, SessionEngine engine, Listeners listeners, DataDirLock lock,
-                   List<InetSocketAddress> addresses) {
+                   List<InetSocketAddress> addresses, BrokerStats stats) {
+        this.stats = stats;
         this.store = store;
         this.engine = engine;
         this.listeners = listeners;
@@ -65,7 +68,8 @@ public final class Broker implements AutoCloseable {
     /** As {@link #start(BrokerConfig, Store)}, with what a vital thread's failure does (tests record it). */
     public static Broker start(BrokerConfig config, Store store, FailStop failStop) throws Exception {
         long t0 = System.nanoTime();
-        Listeners listeners = new Listeners();
+        BrokerStats stats = new BrokerStats();
+        Listeners listeners = new Listeners(stats);
         DataDirLock lock = null;
         SessionEngine engine = null;
         try {
@@ -74,12 +78,12 @@ public final class Broker implements AutoCloseable {
                 lock = DataDirLock.acquire(config.storage().dir());
             }
             BrokerState state = store.recover();
-            engine = new SessionEngine(state, store, engineLimits(config.mqtt()), failStop);
+            engine = new SessionEngine(state, store, engineLimits(config.mqtt()), failStop, stats);
             engine.start();
             listeners.open(engine);
             log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
                     config.storage().durability(), config.storage().dir().toAbsolutePath().normalize());
-            return new Broker(store, engine, listeners, lock, addresses);
+            return new Broker(store, engine, listeners, lock, addresses, stats);
         } catch (Exception | Error e) {
             listeners.close();
             if (engine != null) {
@@ -112,6 +116,11 @@ public final class Broker implements AutoCloseable {
     /** The bound address of each listener, in the order of the configuration. */
     public List<InetSocketAddress> boundAddresses() {
         return addresses;
+    }
+
+    /** The broker's figures (what the metrics endpoint and $SYS report). */
+    public BrokerStats stats() {
+        return stats;
     }
 
     /** Blocks until the broker is closed. */

@@ -114,6 +114,14 @@ final class InboundFlow {
         batch.send(c, new Ack(AckType.PUBCOMP, packetId, result));
     }
 
+    /** A retained QoS 0 broker message ($SYS): applied and delivered, not journaled. */
+    void publishSystem(String topic, byte[] payload) {
+        Message m = newMessage(topic, 0, true, payload, MessageProperties.NONE);
+        Router.Result routed = router.route(m, "", connected.keySet(), limits);
+        batch.execute(new Command.Publish("", 0, m, routed.routes()), false);
+        outbound.pumpRoutes(routed.routes());
+    }
+
     /** Publishes the session's Will now and clears it. */
     void publishWill(SessionState s) {
         Will w = s.will();

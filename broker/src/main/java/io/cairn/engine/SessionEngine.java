@@ -3,6 +3,7 @@ package io.cairn.engine;
 import io.cairn.fault.FailStop;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
+import io.cairn.stats.BrokerStats;
 import io.cairn.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ public final class SessionEngine implements AutoCloseable {
     private final Thread thread;
     private final ScheduledExecutorService timers;
     private final FailStop failStop;
+    private final BrokerStats stats;
     private final Batch batch;
     private final SessionLifecycle sessions;
     private final InboundFlow inbound;
@@ -56,8 +58,9 @@ public final class SessionEngine implements AutoCloseable {
     private volatile boolean accepting = true;
     private boolean stopping;
 
-    public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop) {
+    public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats) {
         this.store = store;
+        this.stats = stats;
         this.failStop = failStop;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cairn-timers"));
         this.thread = daemon(this::run, "cairn-engine");
@@ -90,6 +93,14 @@ public final class SessionEngine implements AutoCloseable {
 
     public void publish(Connection c, InboundPublish p) {
         whileCurrent(c, () -> inbound.publish(c, p));
+    }
+
+    /**
+     * A broker message ({@code $SYS/...}): retained, QoS 0, routed like any other but never journaled
+     * (it is regenerated after a restart).
+     */
+    public void publishSystem(String topic, byte[] payload) {
+        submit(() -> inbound.publishSystem(topic, payload));
     }
 
     public void puback(Connection c, int packetId) {

@@ -4,6 +4,7 @@ import io.cairn.config.BrokerConfig;
 import io.cairn.protocol.MqttConnection;
 import io.cairn.protocol.MqttPacketDecoder;
 import io.cairn.security.Authenticator;
+import io.cairn.stats.BrokerStats;
 import io.cairn.engine.SessionEngine;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -59,7 +60,10 @@ public final class Listeners implements AutoCloseable {
     private final List<BrokerConfig.Listener> boundConfigs = new ArrayList<>();
     private volatile SessionEngine engine;
 
-    public Listeners() {
+    private final BrokerStats stats;
+
+    public Listeners(BrokerStats stats) {
+        this.stats = stats;
         // NIO: the native epoll jars of Netty 4.2 cannot be fetched from the registry this project builds from
         IoHandlerFactory factory = NioIoHandler.newFactory();
         this.boss = new MultiThreadIoEventLoopGroup(1, factory);

@@ -60,7 +60,7 @@ class EngineWithoutSocketsTest {
     private final SessionEngine engine = new SessionEngine(new BrokerState(), new MemoryStore(),
             new EngineLimits(1, 0, new QueueLimits(1000, 1 << 20, false)), (where, cause) -> {
                 throw new AssertionError(where, cause);
-            });
+            }, new io.cairn.stats.BrokerStats());
 
     {
         engine.start();

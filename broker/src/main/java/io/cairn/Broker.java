@@ -4,6 +4,7 @@ import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
 import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
+import io.cairn.routing.Budgets;
 import io.cairn.routing.QueueLimits;
 import io.cairn.state.BrokerState;
 import io.cairn.stats.BrokerStats;
@@ -17,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -78,7 +81,7 @@ public final class Broker implements AutoCloseable {
                 lock = DataDirLock.acquire(config.storage().dir());
             }
             BrokerState state = store.recover();
-            engine = new SessionEngine(state, store, engineLimits(config.mqtt()), failStop, stats);
+            engine = new SessionEngine(state, store, engineLimits(config), failStop, stats);
             engine.start();
             listeners.open(engine);
             log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
@@ -99,9 +102,15 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static EngineLimits engineLimits(BrokerConfig.Mqtt m) {
-        return new EngineLimits(m.maxQos(), m.maxTopicLevels(),
-                new QueueLimits(m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
+    private static EngineLimits engineLimits(BrokerConfig config) {
+        BrokerConfig.Mqtt m = config.mqtt();
+        BrokerConfig.Router r = config.router();
+        Map<String, Long> custom = new HashMap<>();
+        r.customSegments().forEach((pattern, segment) -> custom.put(pattern, segment.capacity()));
+        Budgets budgets = new Budgets(r.segment().capacity(), Map.copyOf(custom),
+                new QueueLimits(m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()),
+                Budgets.ceilingFromHeap(), r.overflow().equals("drop-oldest"));
+        return new EngineLimits(m.maxQos(), m.maxTopicLevels(), budgets, r.holdTimeoutS());
     }
 
     private static Store openStore(BrokerConfig.Storage storage) {

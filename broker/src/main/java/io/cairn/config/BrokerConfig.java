@@ -98,13 +98,20 @@ public record BrokerConfig(
         }
     }
 
-    /** A per-filter segment bound (rumqttd's names). */
-    public record Segment(long maxSegmentSize, int maxSegmentCount) {}
+    /** A per-filter segment bound (rumqttd's names): a filter holds at most size x count bytes. */
+    public record Segment(long maxSegmentSize, int maxSegmentCount) {
+        public long capacity() {
+            return Math.multiplyExact(maxSegmentSize, (long) maxSegmentCount);
+        }
+    }
 
-    /** The bound on what one subscription filter holds; overflow: reject | drop-oldest. */
-    public record Router(Segment segment, String overflow, Map<String, Segment> customSegments) {
+    /**
+     * The bound on what one subscription filter holds; overflow: reject | drop-oldest; how long an
+     * MQTT 3.x client may be held by back-pressure before it is disconnected.
+     */
+    public record Router(Segment segment, String overflow, Map<String, Segment> customSegments, int holdTimeoutS) {
         public static Router defaults() {
-            return new Router(new Segment(104857600L, 10), "reject", Map.of());
+            return new Router(new Segment(104857600L, 10), "reject", Map.of(), 60);
         }
     }
 
@@ -142,5 +149,9 @@ public record BrokerConfig(
 
     public BrokerConfig withMqtt(Mqtt m) {
         return new BrokerConfig(listeners, storage, m, router, metrics, auth);
+    }
+
+    public BrokerConfig withRouter(Router r) {
+        return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth);
     }
 }

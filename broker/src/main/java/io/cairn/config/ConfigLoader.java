@@ -39,7 +39,7 @@ public final class ConfigLoader {
             "mqtt", Set.of("max_keepalive", "receive_maximum", "max_inflight", "max_packet_size", "max_qos",
                     "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
                     "max_queued_bytes", "queue_qos0", "max_topic_levels"),
-            "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment"),
+            "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
 
@@ -48,7 +48,7 @@ public final class ConfigLoader {
     private static final String SECURITY = "password and ACL files arrive with the TLS/security issue";
     private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
             + "password checking arrives with the TLS/security issue";
-    private static final String ROUTER = "per-filter budgets are not enforced yet; they arrive with the memory-bounds issue";
+    private static final String DROP_OLDEST = "overflow = \"drop-oldest\" is not implemented yet; \"reject\" is";
     private static final String METRICS = "metrics arrive with the metrics issue";
 
     private record Problem(int line, String message) {}
@@ -208,7 +208,10 @@ public final class ConfigLoader {
         checkKnown(n, "router", KNOWN_KEYS.get("router"));
         BrokerConfig.Segment segment = segment(n, "router", d.segment());
         String overflow = oneOf(n, "router", "overflow", d.overflow(), "reject", "drop-oldest");
-        notSupported(n, "router", Set.of("max_segment_size", "max_segment_count", "overflow"), ROUTER);
+        if ("drop-oldest".equals(overflow)) {
+            notSupported("router.overflow", n.get("overflow"), DROP_OLDEST);
+        }
+        int holdTimeout = (int) integer(n, "router", "hold_timeout_s", d.holdTimeoutS(), 1, 86_400);
         Map<String, BrokerConfig.Segment> custom = new LinkedHashMap<>();
         JsonNode c = n.get("custom_segment");
         if (c != null) {
@@ -216,7 +219,6 @@ public final class ConfigLoader {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String at = "router.custom_segment." + KeyLines.segment(e.getKey());
-                notSupported(at, null, ROUTER);
                 if (!Topics.isValidFilter(e.getKey())) {
                     error(at, null, "a valid MQTT topic filter ('#' only last and a whole level, '+' a whole level)");
                 }
@@ -224,12 +226,12 @@ public final class ConfigLoader {
                 custom.put(e.getKey(), segment(e.getValue(), at, segment));
             }
         }
-        return new BrokerConfig.Router(segment, overflow, Map.copyOf(custom));
+        return new BrokerConfig.Router(segment, overflow, Map.copyOf(custom), holdTimeout);
     }
 
     private BrokerConfig.Segment segment(JsonNode n, String at, BrokerConfig.Segment d) {
-        return new BrokerConfig.Segment(integer(n, at, "max_segment_size", d.maxSegmentSize(), 1, Long.MAX_VALUE),
-                (int) integer(n, at, "max_segment_count", d.maxSegmentCount(), 1, Integer.MAX_VALUE));
+        return new BrokerConfig.Segment(integer(n, at, "max_segment_size", d.maxSegmentSize(), 1, 1L << 40),
+                (int) integer(n, at, "max_segment_count", d.maxSegmentCount(), 1, 1 << 20));
     }
 
     private BrokerConfig.Metrics metrics(JsonNode n, BrokerConfig.Metrics d) {

@@ -49,7 +49,6 @@ public final class ConfigLoader {
     private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
             + "password checking arrives with the TLS/security issue";
     private static final String ROUTER = "per-filter budgets are not enforced yet; they arrive with the memory-bounds issue";
-    private static final String METRICS = "metrics arrive with the metrics issue";
 
     private record Problem(int line, String message) {}
 
@@ -236,7 +235,6 @@ public final class ConfigLoader {
         checkKnown(n, "metrics", KNOWN_KEYS.get("metrics"));
         HostPort bind = hostPort(n, "metrics", "bind", null);
         int sys = (int) integer(n, "metrics", "sys_interval_s", d.sysIntervalS(), 0, 86_400);
-        notSupported(n, "metrics", KNOWN_KEYS.get("metrics"), METRICS);
         return bind == null ? new BrokerConfig.Metrics(null, 0, sys) : new BrokerConfig.Metrics(bind.host, bind.port, sys);
     }
 

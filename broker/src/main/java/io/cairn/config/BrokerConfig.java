@@ -115,7 +115,7 @@ public record BrokerConfig(
         }
     }
 
-    /** Metrics endpoint; bind null = off. */
+    /** Metrics: the Prometheus endpoint at host:port (host null = off), $SYS every sysIntervalS (0 = off). */
     public record Metrics(String host, int port, int sysIntervalS) {
         public static Metrics defaults() {
             return new Metrics(null, 0, 10);
@@ -153,5 +153,9 @@ public record BrokerConfig(
 
     public BrokerConfig withRouter(Router r) {
         return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth);
+    }
+
+    public BrokerConfig withMetrics(Metrics m) {
+        return new BrokerConfig(listeners, storage, mqtt, router, m, auth);
     }
 }

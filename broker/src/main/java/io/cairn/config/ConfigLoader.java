@@ -49,7 +49,6 @@ public final class ConfigLoader {
     private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
             + "password checking arrives with the TLS/security issue";
     private static final String DROP_OLDEST = "overflow = \"drop-oldest\" is not implemented yet; \"reject\" is";
-    private static final String METRICS = "metrics arrive with the metrics issue";
 
     private record Problem(int line, String message) {}
 
@@ -238,7 +237,6 @@ public final class ConfigLoader {
         checkKnown(n, "metrics", KNOWN_KEYS.get("metrics"));
         HostPort bind = hostPort(n, "metrics", "bind", null);
         int sys = (int) integer(n, "metrics", "sys_interval_s", d.sysIntervalS(), 0, 86_400);
-        notSupported(n, "metrics", KNOWN_KEYS.get("metrics"), METRICS);
         return bind == null ? new BrokerConfig.Metrics(null, 0, sys) : new BrokerConfig.Metrics(bind.host, bind.port, sys);
     }
 

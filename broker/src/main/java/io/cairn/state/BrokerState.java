@@ -17,6 +17,9 @@ import java.util.Map;
  */
 public final class BrokerState {
 
+    /** Where the broker publishes its own figures; such messages are neither journaled nor snapshotted. */
+    public static final String SYSTEM_TOPICS = "$SYS/";
+
     private final Map<String, SessionState> sessions = new HashMap<>();
     private final SubscriptionIndex<SubscriptionOptions> subscriptions;
     private final Map<String, Message> retained = new HashMap<>();
@@ -93,7 +96,11 @@ public final class BrokerState {
                 c.sessions.put(s.clientId(), s.copy());
             }
         }
-        c.retained.putAll(retained); // the copy is only serialised: it needs no index
+        for (Message m : retained.values()) { // the copy is only serialised: it needs no index
+            if (!m.topic().startsWith(SYSTEM_TOPICS)) { // never journaled, regenerated after a restart
+                c.retained.put(m.topic(), m);
+            }
+        }
         c.lastMessageId = lastMessageId;
         return c;
     }

@@ -31,9 +31,9 @@ class PackageRulesTest {
     }
 
     @Test
-    void theStateMachineDependsOnNothingButTheJdk() {
+    void theStateMachineDependsOnNothingButTheJdkAndTopicMatching() {
         noClasses().that().resideInAPackage("io.cairn.state..")
-                .should().dependOnClassesThat().resideOutsideOfPackages("io.cairn.state..", "java..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.cairn.state..", "io.cairn.topic..", "java..")
                 .check(main);
     }
 

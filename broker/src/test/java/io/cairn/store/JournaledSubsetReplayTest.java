@@ -101,12 +101,18 @@ class JournaledSubsetReplayTest {
         for (Command c : store.journaled) {
             replayed.apply(CommandReplayTest.roundTrip(c));
         }
-        assertThat(withoutLastId(CommandReplayTest.digest(replayed)))
-                .isEqualTo(withoutLastId(CommandReplayTest.digest(store.live)));
+        // $SYS messages are regenerated after a restart, never journaled (engine.publishSystem)
+        assertThat(withoutSys(withoutLastId(CommandReplayTest.digest(replayed))))
+                .isEqualTo(withoutSys(withoutLastId(CommandReplayTest.digest(store.live))));
         assertThat(replayed.sessions()).extracting(SessionState::clientId)
                 .containsExactlyInAnyOrder("replay-persistent", "replay-expiring", "replay-willer");
         assertThat(replayed.lastMessageId()).as("ids of unjournaled messages may be reused, never journaled ones")
                 .isLessThanOrEqualTo(store.live.lastMessageId());
+    }
+
+    private static String withoutSys(String digest) {
+        return digest.lines().filter(l -> !l.startsWith("retained $SYS/")).map(l -> l + "\n")
+                .collect(java.util.stream.Collectors.joining());
     }
 
     /** Reads what arrived and acknowledges up to {@code n} deliveries, completing QoS 2 flows. */

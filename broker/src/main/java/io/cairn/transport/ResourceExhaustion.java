@@ -1,6 +1,7 @@
 package io.cairn.transport;
 
 import io.cairn.fault.RepeatedWarning;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,13 +42,27 @@ public final class ResourceExhaustion {
 
     private final RepeatedWarning fileDescriptors = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private final RepeatedWarning directMemory = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
+    private final RepeatedWarning otherAcceptFailures = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
+
+    /**
+     * Loads now every class that reporting needs: without descriptors no class file can be opened
+     * (FileDescriptorExhaustionTest saw NoClassDefFoundError from a lazily loaded one), and the
+     * JDK's management library would have to be opened too.
+     */
+    public ResourceExhaustion() {
+        kindOf(new IOException("Too many open files"));
+        kindOf(new OutOfMemoryError("direct buffer memory"));
+        descriptorUse();
+        resume(null); // creates the lambda's class
+    }
 
     /** The resource {@code t} (or one of its causes) says ran out, or null. */
     static Kind kindOf(Throwable t) {
         Throwable c = t;
         for (int i = 0; c != null && i < MAX_CAUSE_DEPTH; i++, c = c.getCause()) {
             if (c instanceof OutOfDirectMemoryError
-                    || (c instanceof OutOfMemoryError && String.valueOf(c.getMessage()).contains("Direct buffer memory"))) {
+                    || (c instanceof OutOfMemoryError // the JDK's own: "Cannot reserve ... direct buffer memory"
+                        && String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("direct buffer memory"))) {
                 return Kind.DIRECT_MEMORY;
             }
             if (c instanceof IOException && String.valueOf(c.getMessage()).contains("Too many open files")) {
@@ -75,9 +91,19 @@ public final class ResourceExhaustion {
         return kind != null;
     }
 
+    /** The descriptor limit; counting the open ones needs a descriptor itself, which there may be none of. */
     private static String descriptorUse() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
-            return os.getOpenFileDescriptorCount() + " open of a limit of " + os.getMaxFileDescriptorCount();
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+                String limit = "limit " + os.getMaxFileDescriptorCount();
+                try {
+                    return os.getOpenFileDescriptorCount() + " open, " + limit;
+                } catch (Throwable cannotCount) { // InternalError when /proc/self/fd cannot be opened
+                    return limit;
+                }
+            }
+        } catch (Throwable unavailable) {
+            // the report matters more than the figure
         }
         return "limit unknown";
     }
@@ -103,15 +129,29 @@ public final class ResourceExhaustion {
     private final class AcceptErrors extends ChannelInboundHandlerAdapter {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!report(cause)) {
-                log.warn("accepting a connection failed: {}", cause.toString());
-            }
-            var config = ctx.channel().config();
-            if (config.isAutoRead()) {
-                config.setAutoRead(false);
-                ctx.executor().schedule(() -> config.setAutoRead(true), ACCEPT_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+            pause(ctx); // first: whatever happens while reporting, the accept loop must not spin
+            try {
+                if (!report(cause)) {
+                    synchronized (otherAcceptFailures) {
+                        otherAcceptFailures.warn("accepting a connection failed: {}", cause.toString());
+                    }
+                }
+            } catch (Throwable reportFailed) {
+                // out of resources to report with; the pause is what protects the broker
             }
         }
+
+        private void pause(ChannelHandlerContext ctx) {
+            ChannelConfig config = ctx.channel().config();
+            if (config.isAutoRead()) {
+                config.setAutoRead(false);
+                ctx.executor().schedule(resume(config), ACCEPT_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private static Runnable resume(ChannelConfig config) {
+        return () -> config.setAutoRead(true);
     }
 
     /**

@@ -4,6 +4,8 @@ import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
 import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
+import io.cairn.metrics.Metrics;
+import io.cairn.routing.Budgets;
 import io.cairn.routing.QueueLimits;
 import io.cairn.state.BrokerState;
 import io.cairn.stats.BrokerStats;
@@ -17,18 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * One running broker: the store, the session engine and the listeners.
+ * One running broker: the store, the session engine, the listeners and the metrics exporters.
  *
  * <p>{@link #start} goes in an order that loses nothing when it fails: bind every listener (without
- * accepting), then lock the data directory, then recover, then start the engine, then accept. So a
- * broker that cannot bind a port or is second on a data directory stops before it reads or writes
- * any data, and "started" is logged only when clients can be served. {@link #close} goes the other
- * way: stop accepting, stop the engine (5.0 clients get DISCONNECT 0x8B), let the store write what
- * it holds and run its last callbacks, then stop the event loops, then release the directory.
+ * accepting) and the metrics endpoint (without serving), then lock the data directory, then recover,
+ * then start the engine and the metrics ($SYS topics, the endpoint), then accept. So a broker that
+ * cannot bind a port or is second on a data directory stops before it reads or writes any data, and
+ * "started" is logged only when clients can be served. {@link #close} goes the other way: stop the
+ * metrics, stop accepting, stop the engine (5.0 clients get DISCONNECT 0x8B), let the store write
+ * what it holds and run its last callbacks, then stop the event loops, then release the directory.
  *
  * <p>Threading: {@code start} and {@code close} may be called from any thread; {@code close} is
  * idempotent.
@@ -43,11 +48,13 @@ public final class Broker implements AutoCloseable {
     private final DataDirLock lock;
     private final List<InetSocketAddress> addresses;
     private final BrokerStats stats;
+    private final Metrics metrics;
     private final CountDownLatch closed = new CountDownLatch(1);
 
     private Broker(Store store, SessionEngine engine, Listeners listeners, DataDirLock lock,
-                   List<InetSocketAddress> addresses, BrokerStats stats) {
+                   List<InetSocketAddress> addresses, BrokerStats stats, Metrics metrics) {
         this.stats = stats;
+        this.metrics = metrics;
         this.store = store;
         this.engine = engine;
         this.listeners = listeners;
@@ -72,19 +79,26 @@ public final class Broker implements AutoCloseable {
         Listeners listeners = new Listeners(stats);
         DataDirLock lock = null;
         SessionEngine engine = null;
+        Metrics metrics = null;
         try {
             List<InetSocketAddress> addresses = listeners.bind(config);
+            metrics = Metrics.bind(config.metrics(), stats);
             if (!config.storage().durability().equals("memory")) {
                 lock = DataDirLock.acquire(config.storage().dir());
             }
+            store.recordInto(stats);
             BrokerState state = store.recover();
-            engine = new SessionEngine(state, store, engineLimits(config.mqtt()), failStop, stats);
+            engine = new SessionEngine(state, store, engineLimits(config), failStop, stats);
             engine.start();
+            metrics.start(engine);
             listeners.open(engine);
             log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
                     config.storage().durability(), config.storage().dir().toAbsolutePath().normalize());
-            return new Broker(store, engine, listeners, lock, addresses, stats);
+            return new Broker(store, engine, listeners, lock, addresses, stats, metrics);
         } catch (Exception | Error e) {
+            if (metrics != null) {
+                metrics.close();
+            }
             listeners.close();
             if (engine != null) {
                 engine.close();
@@ -99,9 +113,15 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private static EngineLimits engineLimits(BrokerConfig.Mqtt m) {
-        return new EngineLimits(m.maxQos(), m.maxTopicLevels(),
-                new QueueLimits(m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()));
+    private static EngineLimits engineLimits(BrokerConfig config) {
+        BrokerConfig.Mqtt m = config.mqtt();
+        BrokerConfig.Router r = config.router();
+        Map<String, Long> custom = new HashMap<>();
+        r.customSegments().forEach((pattern, segment) -> custom.put(pattern, segment.capacity()));
+        Budgets budgets = new Budgets(r.segment().capacity(), Map.copyOf(custom),
+                new QueueLimits(m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()),
+                Budgets.ceilingFromHeap(), r.overflow().equals("drop-oldest"));
+        return new EngineLimits(m.maxQos(), m.maxTopicLevels(), budgets, r.holdTimeoutS());
     }
 
     private static Store openStore(BrokerConfig.Storage storage) {
@@ -123,6 +143,11 @@ public final class Broker implements AutoCloseable {
         return stats;
     }
 
+    /** The bound address of the metrics endpoint, or null without {@code [metrics] bind}. */
+    public InetSocketAddress metricsAddress() {
+        return metrics.address();
+    }
+
     /** Blocks until the broker is closed. */
     public void awaitClose() throws InterruptedException {
         closed.await();
@@ -133,6 +158,7 @@ public final class Broker implements AutoCloseable {
         if (closed.getCount() == 0) {
             return;
         }
+        metrics.close(); // first: $SYS publishes into the engine, which is about to stop
         listeners.stopAccepting();
         engine.close();
         store.close();

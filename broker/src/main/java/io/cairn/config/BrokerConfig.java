@@ -109,17 +109,24 @@ public record BrokerConfig(
         }
     }
 
-    /** A per-filter segment bound (rumqttd's names). */
-    public record Segment(long maxSegmentSize, int maxSegmentCount) {}
-
-    /** The bound on what one subscription filter holds; overflow: reject | drop-oldest. */
-    public record Router(Segment segment, String overflow, Map<String, Segment> customSegments) {
-        public static Router defaults() {
-            return new Router(new Segment(104857600L, 10), "reject", Map.of());
+    /** A per-filter segment bound (rumqttd's names): a filter holds at most size x count bytes. */
+    public record Segment(long maxSegmentSize, int maxSegmentCount) {
+        public long capacity() {
+            return Math.multiplyExact(maxSegmentSize, (long) maxSegmentCount);
         }
     }
 
-    /** Metrics endpoint; bind null = off. */
+    /**
+     * The bound on what one subscription filter holds; overflow: reject | drop-oldest; how long an
+     * MQTT 3.x client may be held by back-pressure before it is disconnected.
+     */
+    public record Router(Segment segment, String overflow, Map<String, Segment> customSegments, int holdTimeoutS) {
+        public static Router defaults() {
+            return new Router(new Segment(104857600L, 10), "reject", Map.of(), 60);
+        }
+    }
+
+    /** Metrics: the Prometheus endpoint at host:port (host null = off), $SYS every sysIntervalS (0 = off). */
     public record Metrics(String host, int port, int sysIntervalS) {
         public static Metrics defaults() {
             return new Metrics(null, 0, 10);
@@ -153,5 +160,13 @@ public record BrokerConfig(
 
     public BrokerConfig withMqtt(Mqtt m) {
         return new BrokerConfig(listeners, storage, m, router, metrics, auth);
+    }
+
+    public BrokerConfig withRouter(Router r) {
+        return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth);
+    }
+
+    public BrokerConfig withMetrics(Metrics m) {
+        return new BrokerConfig(listeners, storage, mqtt, router, m, auth);
     }
 }

@@ -40,7 +40,7 @@ public final class ConfigLoader {
                     "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
                     "max_queued_bytes", "queue_qos0", "max_topic_levels", "max_incomplete_packet_bytes",
                     "incomplete_packet_timeout_s", "max_connections"),
-            "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment"),
+            "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
 
@@ -49,8 +49,7 @@ public final class ConfigLoader {
     private static final String SECURITY = "password and ACL files arrive with the TLS/security issue";
     private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
             + "password checking arrives with the TLS/security issue";
-    private static final String ROUTER = "per-filter budgets are not enforced yet; they arrive with the memory-bounds issue";
-    private static final String METRICS = "metrics arrive with the metrics issue";
+    private static final String DROP_OLDEST = "overflow = \"drop-oldest\" is not implemented yet; \"reject\" is";
 
     private record Problem(int line, String message) {}
 
@@ -212,7 +211,10 @@ public final class ConfigLoader {
         checkKnown(n, "router", KNOWN_KEYS.get("router"));
         BrokerConfig.Segment segment = segment(n, "router", d.segment());
         String overflow = oneOf(n, "router", "overflow", d.overflow(), "reject", "drop-oldest");
-        notSupported(n, "router", Set.of("max_segment_size", "max_segment_count", "overflow"), ROUTER);
+        if ("drop-oldest".equals(overflow)) {
+            notSupported("router.overflow", n.get("overflow"), DROP_OLDEST);
+        }
+        int holdTimeout = (int) integer(n, "router", "hold_timeout_s", d.holdTimeoutS(), 1, 86_400);
         Map<String, BrokerConfig.Segment> custom = new LinkedHashMap<>();
         JsonNode c = n.get("custom_segment");
         if (c != null) {
@@ -220,7 +222,6 @@ public final class ConfigLoader {
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String at = "router.custom_segment." + KeyLines.segment(e.getKey());
-                notSupported(at, null, ROUTER);
                 if (!Topics.isValidFilter(e.getKey())) {
                     error(at, null, "a valid MQTT topic filter ('#' only last and a whole level, '+' a whole level)");
                 }
@@ -228,19 +229,18 @@ public final class ConfigLoader {
                 custom.put(e.getKey(), segment(e.getValue(), at, segment));
             }
         }
-        return new BrokerConfig.Router(segment, overflow, Map.copyOf(custom));
+        return new BrokerConfig.Router(segment, overflow, Map.copyOf(custom), holdTimeout);
     }
 
     private BrokerConfig.Segment segment(JsonNode n, String at, BrokerConfig.Segment d) {
-        return new BrokerConfig.Segment(integer(n, at, "max_segment_size", d.maxSegmentSize(), 1, Long.MAX_VALUE),
-                (int) integer(n, at, "max_segment_count", d.maxSegmentCount(), 1, Integer.MAX_VALUE));
+        return new BrokerConfig.Segment(integer(n, at, "max_segment_size", d.maxSegmentSize(), 1, 1L << 40),
+                (int) integer(n, at, "max_segment_count", d.maxSegmentCount(), 1, 1 << 20));
     }
 
     private BrokerConfig.Metrics metrics(JsonNode n, BrokerConfig.Metrics d) {
         checkKnown(n, "metrics", KNOWN_KEYS.get("metrics"));
         HostPort bind = hostPort(n, "metrics", "bind", null);
         int sys = (int) integer(n, "metrics", "sys_interval_s", d.sysIntervalS(), 0, 86_400);
-        notSupported(n, "metrics", KNOWN_KEYS.get("metrics"), METRICS);
         return bind == null ? new BrokerConfig.Metrics(null, 0, sys) : new BrokerConfig.Metrics(bind.host, bind.port, sys);
     }
 

@@ -29,6 +29,13 @@ public final class Connection {
 
         /** The encoded size of a PUBLISH of {@code d} to this client. Called on the engine thread. */
         long publishSize(Delivery d);
+
+        /**
+         * Stops ({@code true}) or resumes reading from the client because its work waits for room in
+         * a budget (MQTT 3.x back-pressure). Called on the engine thread; hands the change to the
+         * connection's event loop.
+         */
+        void holdReading(boolean hold);
     }
 
     final Output output;
@@ -50,6 +57,12 @@ public final class Connection {
     boolean touched;
     /** Engine batches with events for this connection that the store has not released yet. */
     final AtomicInteger unreleasedBatches = new AtomicInteger();
+    /** False while the socket's write buffer is above its high watermark: nothing more is pumped. */
+    boolean writable = true;
+    /** Work of this client that waits for room in a budget, oldest first; null or empty when none. */
+    java.util.ArrayDeque<Holds.Attempt> parked;
+    /** When the oldest parked work was parked (System.nanoTime). */
+    long heldSinceNanos;
 
     public Connection(Output output, String clientId, boolean reasonCodes, boolean cleanStart, long expiryInterval,
                       Will will, int sendWindow, long maxPacketSize) {

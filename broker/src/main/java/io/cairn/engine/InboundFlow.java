@@ -4,7 +4,7 @@ import io.cairn.engine.Outbound.Ack;
 import io.cairn.engine.Outbound.AckResult;
 import io.cairn.engine.Outbound.AckType;
 import io.cairn.fault.RepeatedWarning;
-import io.cairn.routing.QueueLimits;
+import io.cairn.routing.Admission;
 import io.cairn.routing.Router;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
@@ -12,6 +12,7 @@ import io.cairn.state.Message;
 import io.cairn.state.MessageProperties;
 import io.cairn.state.SessionState;
 import io.cairn.state.Will;
+import io.cairn.stats.BrokerStats;
 import io.cairn.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,49 +35,74 @@ final class InboundFlow {
     private final BrokerState state;
     private final Batch batch;
     private final Router router;
+    private final Admission admission;
     private final Map<String, Connection> connected;
     private final OutboundFlow outbound;
     private final Store store;
-    private final QueueLimits limits;
-    /** One line per 10 s at most: a stalled subscriber would otherwise cause one line per message. */
-    private final RepeatedWarning queueFull = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
+    private final boolean queueQos0;
+    private final BrokerStats stats;
+    /** One line per 10 s at most: a full budget would otherwise cause one line per message. */
+    private final RepeatedWarning refused = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
+    private final RepeatedWarning dropped = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
 
     InboundFlow(BrokerState state, Batch batch, Map<String, Connection> connected, OutboundFlow outbound,
-                Store store, QueueLimits limits) {
+                Store store, Admission admission, boolean queueQos0, BrokerStats stats) {
         this.state = state;
         this.batch = batch;
         this.router = new Router(state);
+        this.admission = admission;
         this.connected = connected;
         this.outbound = outbound;
         this.store = store;
-        this.limits = limits;
+        this.queueQos0 = queueQos0;
+        this.stats = stats;
     }
 
-    void publish(Connection c, InboundPublish p) {
+    /**
+     * A PUBLISH from a client: routed, admitted against the budgets, journaled and acknowledged.
+     * Returns false, having done nothing, when it does not fit and the client cannot be told (MQTT
+     * 3.x): the caller holds the client until there is room.
+     */
+    boolean publish(Connection c, InboundPublish p) {
         SessionState s = c.session;
         if (p.qos() == 2 && s.holdsInbound(p.packetId())) {
             // a re-sent PUBLISH before PUBREL: acknowledge again, never route twice [MQTT-4.3.3-10]
             batch.send(c, new Ack(AckType.PUBREC, p.packetId(), AckResult.SUCCESS));
-            return;
+            return true;
         }
         if (p.qos() > 0 && c.reasonCodes && !store.healthy()) {
             refuseWhileTheDiskFails(c, p);
-            return;
+            return true;
         }
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
-        Router.Result routed = router.route(m, c.clientId, connected.keySet(), limits);
-        if (routed.overQuota()) {
-            if (c.reasonCodes && p.qos() > 0) {
-                acknowledge(c, p, AckResult.QUOTA_EXCEEDED);
-                return;
+        Router.Result routed = router.route(m, c.clientId, connected.keySet(), queueQos0);
+        Admission.Verdict verdict = admission.admit(m, routed.routes());
+        if (verdict.refused()) {
+            if (!c.reasonCodes) {
+                return false;
             }
-            queueFull.warn("queue full for a subscriber of '{}': message from {} not queued for it", p.topic(), c.clientId);
+            stats.publishesRefused.increment();
+            refused.warn("a budget is full: PUBLISH to '{}' from {} refused with 0x97 (quota exceeded)", p.topic(), c.clientId);
+            acknowledge(c, p, AckResult.QUOTA_EXCEEDED); // before anything is acknowledged or queued
+            return true;
         }
+        countDropped(verdict, p.topic());
         boolean holds = p.qos() == 2;
         boolean durable = m.retain() || (p.qos() > 0 && (routed.anyPersistent() || (holds && s.persistent())));
-        batch.execute(new Command.Publish(c.clientId, holds ? p.packetId() : 0, m, routed.routes()), durable);
+        batch.execute(new Command.Publish(c.clientId, holds ? p.packetId() : 0, m, verdict.routes()), durable);
+        stats.messagesIn[p.qos()].increment();
+        stats.bytesIn.add(p.payload().length);
         acknowledge(c, p, AckResult.SUCCESS);
-        outbound.pumpRoutes(routed.routes());
+        outbound.pumpRoutes(verdict.routes());
+        return true;
+    }
+
+    private void countDropped(Admission.Verdict verdict, String topic) {
+        if (verdict.dropped() > 0) {
+            stats.qos0Dropped.add(verdict.dropped());
+            dropped.warn("a budget is full: QoS 0 message to '{}' not queued for {} subscriber(s)", topic,
+                    verdict.dropped());
+        }
     }
 
     /**
@@ -117,20 +143,35 @@ final class InboundFlow {
     /** A retained QoS 0 broker message ($SYS): applied and delivered, not journaled. */
     void publishSystem(String topic, byte[] payload) {
         Message m = newMessage(topic, 0, true, payload, MessageProperties.NONE);
-        Router.Result routed = router.route(m, "", connected.keySet(), limits);
-        batch.execute(new Command.Publish("", 0, m, routed.routes()), false);
-        outbound.pumpRoutes(routed.routes());
+        Router.Result routed = router.route(m, "", connected.keySet(), queueQos0);
+        List<Command.Route> routes = admitOrDrop(m, routed.routes(), topic);
+        batch.execute(new Command.Publish("", 0, m, routes), false);
+        outbound.pumpRoutes(routes);
     }
 
     /** Publishes the session's Will now and clears it. */
     void publishWill(SessionState s) {
         Will w = s.will();
         Message m = newMessage(w.topic(), w.qos(), w.retain(), w.payload(), w.properties());
-        Router.Result routed = router.route(m, s.clientId(), connected.keySet(), limits);
+        Router.Result routed = router.route(m, s.clientId(), connected.keySet(), queueQos0);
+        List<Command.Route> routes = admitOrDrop(m, routed.routes(), "Will of " + s.clientId());
         boolean durable = m.retain() || (m.qos() > 0 && routed.anyPersistent());
-        batch.execute(new Command.Publish(s.clientId(), 0, m, routed.routes()), durable);
+        batch.execute(new Command.Publish(s.clientId(), 0, m, routes), durable);
         batch.execute(new Command.ClearWill(s.clientId()), s.persistent());
-        outbound.pumpRoutes(routed.routes());
+        outbound.pumpRoutes(routes);
+    }
+
+    /**
+     * A message the broker publishes itself (a Will, $SYS) has no publisher to refuse: the routes
+     * that fit are kept, the others are dropped, counted and logged.
+     */
+    private List<Command.Route> admitOrDrop(Message m, List<Command.Route> routes, String what) {
+        Admission.Verdict verdict = admission.admitWhatFits(m, routes);
+        if (verdict.dropped() > 0) {
+            stats.brokerMessagesDropped.add(verdict.dropped());
+            dropped.warn("a budget is full: {} to '{}' not queued for {} subscriber(s)", what, m.topic(), verdict.dropped());
+        }
+        return verdict.routes();
     }
 
     private Message newMessage(String topic, int qos, boolean retain, byte[] payload, MessageProperties props) {

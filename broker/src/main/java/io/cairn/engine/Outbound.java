@@ -28,7 +28,13 @@ public sealed interface Outbound {
     /** A filter refused because shared subscriptions are not available. */
     int SHARED_NOT_SUPPORTED = -2;
 
-    /** SUBACK: per filter, the granted QoS (0..2) or a refusal ({@link #FILTER_INVALID}, {@link #SHARED_NOT_SUPPORTED}). */
+    /** A filter refused because the retained messages it would get do not fit the budgets. */
+    int QUOTA_EXCEEDED = -3;
+
+    /**
+     * SUBACK: per filter, the granted QoS (0..2) or a refusal ({@link #FILTER_INVALID},
+     * {@link #SHARED_NOT_SUPPORTED}, {@link #QUOTA_EXCEEDED}).
+     */
     record SubAck(int packetId, int[] results) implements Outbound {}
 
     /** UNSUBACK: per filter, whether a subscription existed. */

@@ -6,6 +6,7 @@ import io.cairn.engine.Outbound.AckType;
 import io.cairn.state.Command;
 import io.cairn.state.Delivery;
 import io.cairn.state.SessionState;
+import io.cairn.stats.BrokerStats;
 
 import java.util.List;
 import java.util.Map;
@@ -21,17 +22,22 @@ final class OutboundFlow {
 
     private final Batch batch;
     private final Map<String, Connection> connected;
+    private final BrokerStats stats;
 
-    OutboundFlow(Batch batch, Map<String, Connection> connected) {
+    OutboundFlow(Batch batch, Map<String, Connection> connected, BrokerStats stats) {
         this.batch = batch;
         this.connected = connected;
+        this.stats = stats;
     }
 
-    /** Sends queued deliveries while the client's window has room [MQTT-3.3.4-9]. */
+    /**
+     * Sends queued deliveries while the client's window has room [MQTT-3.3.4-9] and its socket takes
+     * more (a consumer that does not read stops its own pump; what waits stays queued and counted).
+     */
     void pump(Connection c) {
         SessionState s = c.session;
         long now = batch.now();
-        while (c.current && !s.queue().isEmpty()) {
+        while (c.current && c.writable && !s.queue().isEmpty()) {
             Delivery d = s.queue().peekFirst();
             long id = d.message().id();
             if (d.message().expired(now) || tooLarge(c, d)) {
@@ -41,7 +47,7 @@ final class OutboundFlow {
             }
             if (d.qos() == 0) {
                 batch.execute(new Command.Dequeue(c.clientId, id), journaled(s, d));
-                batch.send(c, new Outbound.Publish(d, 0, false, now));
+                send(c, d, 0);
                 continue;
             }
             if (s.inflight().size() >= c.sendWindow) {
@@ -52,7 +58,26 @@ final class OutboundFlow {
                 return;
             }
             batch.execute(new Command.AssignOutbound(c.clientId, packetId, id), s.persistent());
-            batch.send(c, new Outbound.Publish(d, packetId, false, now));
+            send(c, d, packetId);
+        }
+    }
+
+    private void send(Connection c, Delivery d, int packetId) {
+        batch.send(c, new Outbound.Publish(d, packetId, false, batch.now()));
+        stats.messagesOut[d.qos()].increment();
+        stats.bytesOut.add(d.message().payload().length);
+    }
+
+    /** The client's socket stopped taking writes, or takes them again. */
+    void writable(Connection c, boolean writable) {
+        if (c.writable == writable) {
+            return;
+        }
+        c.writable = writable;
+        if (writable) {
+            pump(c);
+        } else {
+            stats.writePauses.increment();
         }
     }
 

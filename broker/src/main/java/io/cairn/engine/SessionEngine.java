@@ -1,6 +1,7 @@
 package io.cairn.engine;
 
 import io.cairn.fault.FailStop;
+import io.cairn.routing.Admission;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
 import io.cairn.stats.BrokerStats;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -55,6 +58,11 @@ public final class SessionEngine implements AutoCloseable {
     private final InboundFlow inbound;
     private final OutboundFlow outbound;
     private final Subscriptions subscriptions;
+    private final Holds holds;
+    private final EngineGauges gauges;
+    /** Inbox bytes above which reading pauses; it resumes at half. */
+    private final long inboxHighBytes;
+    private final Queue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
     private volatile boolean accepting = true;
     private boolean stopping;
 
@@ -65,12 +73,26 @@ public final class SessionEngine implements AutoCloseable {
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cairn-timers"));
         this.thread = daemon(this::run, "cairn-engine");
         Map<String, Connection> connected = new HashMap<>();
+        state.holdings().useBudgets(limits.budgets()::limit);
+        state.recountHoldings(); // a snapshot restores queues without counting them
+        boolean queueQos0 = limits.budgets().session().queueQos0();
+        Admission admission = new Admission(state, limits.budgets());
         this.batch = new Batch(state);
-        this.outbound = new OutboundFlow(batch, connected);
-        this.inbound = new InboundFlow(state, batch, connected, outbound, store, limits.queues());
-        this.subscriptions = new Subscriptions(state, batch, outbound, limits);
+        this.outbound = new OutboundFlow(batch, connected, stats);
+        this.inbound = new InboundFlow(state, batch, connected, outbound, store, admission, queueQos0, stats);
+        this.subscriptions = new Subscriptions(state, batch, outbound, limits, admission);
         this.sessions = new SessionLifecycle(state, batch, connected, inbound, outbound, timers, this::submit,
-                limits.queues().queueQos0());
+                queueQos0);
+        this.holds = new Holds(state.holdings(), stats, timers, this::submit, this::disconnectHeld,
+                limits.holdTimeoutSeconds());
+        this.gauges = new EngineGauges(state, connected, stats);
+        long heap = Runtime.getRuntime().maxMemory();
+        this.inboxHighBytes = Math.max(1 << 20, Math.min(64L << 20, heap / 16));
+    }
+
+    private void disconnectHeld(Connection c) {
+        sessions.detach(c, true); // the server ends the connection: its Will is due
+        batch.close(c);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -91,8 +113,45 @@ public final class SessionEngine implements AutoCloseable {
         submit(() -> sessions.connect(c));
     }
 
+    /**
+     * A PUBLISH. Its payload counts in the inbox until the engine takes it: while the inbox holds
+     * more than its bound, {@link #inboxFull} tells the protocol layer to stop reading.
+     */
     public void publish(Connection c, InboundPublish p) {
-        whileCurrent(c, () -> inbound.publish(c, p));
+        long size = p.payload().length + p.topic().length() + 64L;
+        stats.inboxBytes.addAndGet(size);
+        submit(() -> {
+            stats.inboxBytes.addAndGet(-size);
+            if (c.current) {
+                holds.runOrPark(c, () -> inbound.publish(c, p));
+            }
+        });
+    }
+
+    /** Whether the inbox holds more than its bound: callers stop reading until {@link #whenInboxDrains}. */
+    public boolean inboxFull() {
+        return stats.inboxBytes.get() > inboxHighBytes;
+    }
+
+    /** Runs {@code resume} (on the engine thread, or at once) when the inbox is down to half its bound. */
+    public void whenInboxDrains(Runnable resume) {
+        stats.readPauses.increment();
+        drainWaiters.add(resume);
+        if (stats.inboxBytes.get() <= inboxHighBytes / 2) {
+            resumeReaders(); // it drained before we were listed
+        }
+    }
+
+    private void resumeReaders() {
+        Runnable r;
+        while ((r = drainWaiters.poll()) != null) {
+            r.run();
+        }
+    }
+
+    /** The client's socket stopped taking writes ({@code false}) or takes them again. */
+    public void writable(Connection c, boolean writable) {
+        whileCurrent(c, () -> outbound.writable(c, writable));
     }
 
     /**
@@ -121,11 +180,14 @@ public final class SessionEngine implements AutoCloseable {
     }
 
     public void subscribe(Connection c, int packetId, List<SubscriptionRequest> requests) {
-        whileCurrent(c, () -> subscriptions.subscribe(c, packetId, requests));
+        whileCurrent(c, () -> holds.runOrPark(c, () -> subscriptions.subscribe(c, packetId, requests)));
     }
 
     public void unsubscribe(Connection c, int packetId, List<String> filters) {
-        whileCurrent(c, () -> subscriptions.unsubscribe(c, packetId, filters));
+        whileCurrent(c, () -> holds.runOrPark(c, () -> {
+            subscriptions.unsubscribe(c, packetId, filters);
+            return true;
+        }));
     }
 
     /**
@@ -133,12 +195,18 @@ public final class SessionEngine implements AutoCloseable {
      * 5.0 Session Expiry Interval from the DISCONNECT, or -1 when absent.
      */
     public void disconnect(Connection c, boolean withWill, long newExpiry) {
-        whileCurrent(c, () -> sessions.disconnect(c, withWill, newExpiry));
+        whileCurrent(c, () -> {
+            holds.forget(c); // what it parked was never acknowledged
+            sessions.disconnect(c, withWill, newExpiry);
+        });
     }
 
     /** The network connection ended without DISCONNECT (or after one; then this is a no-op). */
     public void connectionLost(Connection c) {
-        whileCurrent(c, () -> sessions.detach(c, true));
+        whileCurrent(c, () -> {
+            holds.forget(c);
+            sessions.detach(c, true);
+        });
     }
 
     /** Work for a connection, done only while it holds its session (not after a takeover or its end). */
@@ -179,7 +247,12 @@ public final class SessionEngine implements AutoCloseable {
                 r.run();
             }
             work.clear();
+            holds.retry();
+            gauges.publish(batch.now());
             batch.commit(store);
+            if (!drainWaiters.isEmpty() && stats.inboxBytes.get() <= inboxHighBytes / 2) {
+                resumeReaders();
+            }
         }
     }
 

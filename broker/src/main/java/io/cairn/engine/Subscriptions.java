@@ -1,7 +1,9 @@
 package io.cairn.engine;
 
+import io.cairn.routing.Admission;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
+import io.cairn.state.Message;
 import io.cairn.state.SessionState;
 import io.cairn.state.SubscriptionOptions;
 import io.cairn.topic.Topics;
@@ -22,30 +24,62 @@ final class Subscriptions {
     private final Batch batch;
     private final OutboundFlow outbound;
     private final EngineLimits limits;
+    private final Admission admission;
 
-    Subscriptions(BrokerState state, Batch batch, OutboundFlow outbound, EngineLimits limits) {
+    Subscriptions(BrokerState state, Batch batch, OutboundFlow outbound, EngineLimits limits, Admission admission) {
         this.state = state;
+        this.admission = admission;
         this.batch = batch;
         this.outbound = outbound;
         this.limits = limits;
     }
 
-    void subscribe(Connection c, int packetId, List<SubscriptionRequest> requests) {
+    /**
+     * SUBSCRIBE. Every filter is decided first and applied only if the whole packet can be: when the
+     * retained messages of a filter do not fit the budgets, a 5.0 client gets 0x97 for that filter,
+     * and for a 3.x client nothing is done and false is returned (the caller holds the client).
+     */
+    boolean subscribe(Connection c, int packetId, List<SubscriptionRequest> requests) {
         int[] results = new int[requests.size()];
+        List<Command.Subscribe> commands = new ArrayList<>(requests.size());
         for (int i = 0; i < results.length; i++) {
-            results[i] = subscribeOne(c, requests.get(i));
+            Command.Subscribe command = decide(c, requests.get(i));
+            if (command == null) {
+                results[i] = refusal(requests.get(i).filter());
+            } else if (!admission.fitsRetained(c.session, command.filter(), retainedMessages(command))) {
+                if (!c.reasonCodes) {
+                    return false;
+                }
+                results[i] = Outbound.QUOTA_EXCEEDED;
+            } else {
+                results[i] = command.options().qos();
+                commands.add(command);
+            }
+        }
+        for (Command.Subscribe command : commands) {
+            batch.execute(command, c.session.persistent());
         }
         batch.send(c, new Outbound.SubAck(packetId, results));
         outbound.pump(c);
+        return true;
     }
 
-    private int subscribeOne(Connection c, SubscriptionRequest r) {
+    private int refusal(String filter) {
+        return invalid(filter) ? Outbound.FILTER_INVALID : Outbound.SHARED_NOT_SUPPORTED;
+    }
+
+    private boolean invalid(String filter) {
+        return !Topics.isValidFilter(filter) || Topics.tooDeep(filter, limits.maxTopicLevels());
+    }
+
+    /** The subscription a request makes, or null if it is refused. */
+    private Command.Subscribe decide(Connection c, SubscriptionRequest r) {
         String filter = r.filter();
-        if (!Topics.isValidFilter(filter) || Topics.tooDeep(filter, limits.maxTopicLevels())) {
-            return Outbound.FILTER_INVALID;
+        if (invalid(filter)) {
+            return null;
         }
         if (c.reasonCodes && filter.startsWith("$share/")) {
-            return Outbound.SHARED_NOT_SUPPORTED;
+            return null;
         }
         SessionState s = c.session;
         SubscriptionOptions asked = r.requested();
@@ -57,8 +91,18 @@ final class Subscriptions {
         if (asked.retainHandling() == 0 || (asked.retainHandling() == 1 && !existed)) {
             retainedTopics = retainedTopicsMatching(filter);
         }
-        batch.execute(new Command.Subscribe(c.clientId, filter, options, retainedTopics), s.persistent());
-        return granted;
+        return new Command.Subscribe(c.clientId, filter, options, retainedTopics);
+    }
+
+    private List<Message> retainedMessages(Command.Subscribe command) {
+        List<Message> out = new ArrayList<>(command.retainedTopics().size());
+        for (String topic : command.retainedTopics()) {
+            Message m = state.retained().get(topic);
+            if (m != null) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     private List<String> retainedTopicsMatching(String filter) {

@@ -22,10 +22,12 @@ final class ChannelOutput implements Connection.Output {
     private final MqttProperties connackProperties;
     private final InboundQuota quota;
     private final Runnable close;
+    private final ReadGate gate;
 
     ChannelOutput(ChannelHandlerContext ctx, int version, MqttProperties connackProperties, InboundQuota quota,
-                  Runnable close) {
+                  Runnable close, ReadGate gate) {
         this.ctx = ctx;
+        this.gate = gate;
         this.version = version;
         this.connackProperties = connackProperties;
         this.quota = quota;
@@ -48,6 +50,17 @@ final class ChannelOutput implements Connection.Output {
             ctx.flush();
             if (closeAfter) {
                 close.run();
+            }
+        });
+    }
+
+    @Override
+    public void holdReading(boolean hold) {
+        ctx.executor().execute(() -> {
+            if (hold) {
+                gate.pause(ReadGate.HELD_BY_BUDGET);
+            } else {
+                gate.resume(ReadGate.HELD_BY_BUDGET);
             }
         });
     }

@@ -71,8 +71,11 @@ final class EventEncoder {
             } else if (version < Packets.V5) {
                 codes[i] = ReasonCodes.V3_SUBACK_FAILURE;
             } else {
-                codes[i] = r == Outbound.SHARED_NOT_SUPPORTED
-                        ? ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : ReasonCodes.TOPIC_FILTER_INVALID;
+                codes[i] = switch (r) {
+                    case Outbound.SHARED_NOT_SUPPORTED -> ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
+                    case Outbound.QUOTA_EXCEEDED -> ReasonCodes.QUOTA_EXCEEDED;
+                    default -> ReasonCodes.TOPIC_FILTER_INVALID;
+                };
             }
         }
         return codes;

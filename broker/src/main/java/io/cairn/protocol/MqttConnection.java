@@ -66,6 +66,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> connectTimeout;
     private InboundQuota quota;
     private TopicAliases aliases;
+    private ReadGate gate;
     /** Engine calls of this connection held until the end of the current read round, or null. */
     private List<Runnable> heldBack;
 
@@ -205,7 +206,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         quota = new InboundQuota(limits.receiveMaximum());
         aliases = new TopicAliases(limits.topicAliasMaximum());
-        ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow);
+        gate = new ReadGate(ctx.channel());
+        ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate);
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
                 a.sendWindow(), a.maxPacketSize());
         engine.connect(connection);
@@ -343,6 +345,35 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         for (Runnable call : calls) {
             call.run();
         }
+        pauseWhileTheInboxIsFull();
+    }
+
+    // ---------------------------------------------------------------- back-pressure
+
+    /** A flood does not pile up in the engine's inbox: reading stops until it is down to half. */
+    private void pauseWhileTheInboxIsFull() {
+        if (engine.inboxFull() && !gate.paused(ReadGate.INBOX_FULL)) {
+            gate.pause(ReadGate.INBOX_FULL);
+            engine.whenInboxDrains(() -> ctx.executor().execute(() -> gate.resume(ReadGate.INBOX_FULL)));
+        }
+    }
+
+    /**
+     * A client that does not read what is written to it: the engine stops pumping to it (its messages
+     * wait in its queue, counted against its budgets) and the broker stops reading from it.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        boolean writable = ctx.channel().isWritable();
+        if (connection != null) {
+            if (writable) {
+                gate.resume(ReadGate.NOT_READING_ITS_OWN);
+            } else {
+                gate.pause(ReadGate.NOT_READING_ITS_OWN);
+            }
+            engine.writable(connection, writable);
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     // ---------------------------------------------------------------- errors

@@ -24,8 +24,8 @@ import java.util.Set;
  */
 public final class Router {
 
-    /** The routes, whether any goes to a session that outlives its connection, and whether a queue was full. */
-    public record Result(List<Command.Route> routes, boolean anyPersistent, boolean overQuota) {}
+    /** The routes, and whether any goes to a session that outlives its connection. */
+    public record Result(List<Command.Route> routes, boolean anyPersistent) {}
 
     private static final int[] NO_IDS = new int[0];
 
@@ -44,18 +44,17 @@ public final class Router {
 
     /**
      * Routes {@code m} published by {@code publisherId}. QoS 0 routes to sessions without a
-     * connection are left out unless {@code queue_qos0}; a QoS 1/2 route to a full queue is left out
-     * and reported as {@code overQuota}.
+     * connection are left out unless {@code queueQos0}. Whether the routes fit the budgets is
+     * {@link Admission}'s question.
      */
-    public Result route(Message m, String publisherId, Set<String> online, QueueLimits limits) {
+    public Result route(Message m, String publisherId, Set<String> online, boolean queueQos0) {
         matches.clear();
         state.subscriptions().match(m.topic(), (clientId, filter, options) -> collect(clientId, options, publisherId));
         if (matches.isEmpty()) {
-            return new Result(List.of(), false, false);
+            return new Result(List.of(), false);
         }
         List<Command.Route> routes = new ArrayList<>(matches.size());
         boolean persistent = false;
-        boolean overQuota = false;
         for (Map.Entry<String, Match> e : matches.entrySet()) {
             String clientId = e.getKey();
             Match match = e.getValue();
@@ -65,17 +64,13 @@ public final class Router {
                 continue;
             }
             boolean isOnline = online.contains(clientId);
-            if (qos == 0 && !isOnline && !limits.queueQos0()) {
-                continue;
-            }
-            if (qos > 0 && full(s, limits)) {
-                overQuota = true;
+            if (qos == 0 && !isOnline && !queueQos0) {
                 continue;
             }
             routes.add(new Command.Route(clientId, qos, match.retainAsPublished && m.retain(), match.ids));
             persistent |= s.persistent();
         }
-        return new Result(routes, persistent, overQuota);
+        return new Result(routes, persistent);
     }
 
     private void collect(String clientId, SubscriptionOptions options, String publisherId) {
@@ -89,9 +84,5 @@ public final class Router {
             match.ids = Arrays.copyOf(match.ids, match.ids.length + 1);
             match.ids[match.ids.length - 1] = options.subscriptionId();
         }
-    }
-
-    private static boolean full(SessionState s, QueueLimits limits) {
-        return s.queue().size() >= limits.maxMessages() || s.queuedBytes() >= limits.maxBytes();
     }
 }

@@ -21,6 +21,7 @@ public final class BrokerState {
     private final SubscriptionIndex<SubscriptionOptions> subscriptions;
     private final Map<String, Message> retained = new HashMap<>();
     private final RetainedIndex retainedIndex = new RetainedIndex();
+    private final Holdings holdings = new Holdings();
     private long lastMessageId;
 
     public BrokerState() {
@@ -51,6 +52,27 @@ public final class BrokerState {
     /** Calls {@code out} with every retained message whose topic the (valid) filter matches. */
     public void retainedMatching(String filter, java.util.function.Consumer<Message> out) {
         retainedIndex.match(filter, out);
+    }
+
+    /** What the sessions hold, per subscription filter and in total. */
+    public Holdings holdings() {
+        return holdings;
+    }
+
+    /**
+     * Counts everything held again from the sessions (after recovery: a snapshot restores queues and
+     * in-flight deliveries without counting them).
+     */
+    public void recountHoldings() {
+        holdings.clear();
+        for (SessionState s : sessions.values()) {
+            for (Delivery d : s.queue()) {
+                holdings.hold(d, holdings.accountsFor(s, d.message().topic()));
+            }
+            for (SessionState.Inflight f : s.inflight().values()) {
+                holdings.hold(f.delivery, holdings.accountsFor(s, f.delivery.message().topic()));
+            }
+        }
     }
 
     /** The largest message id applied so far. */
@@ -185,13 +207,23 @@ public final class BrokerState {
 
         @Override
         public Void completeOutbound(Command.CompleteOutbound c) {
-            withSession(c.clientId(), s -> s.inflight().remove(c.packetId()));
+            withSession(c.clientId(), s -> {
+                SessionState.Inflight f = s.complete(c.packetId());
+                if (f != null) {
+                    holdings.release(f.delivery);
+                }
+            });
             return null;
         }
 
         @Override
         public Void dequeue(Command.Dequeue c) {
-            withSession(c.clientId(), s -> s.removeQueued(c.messageId()));
+            withSession(c.clientId(), s -> {
+                Delivery d = s.dropQueued(c.messageId());
+                if (d != null) {
+                    holdings.release(d);
+                }
+            });
             return null;
         }
     };
@@ -224,6 +256,12 @@ public final class BrokerState {
             for (String filter : s.subscriptions().keySet()) {
                 subscriptions.remove(clientId, filter);
             }
+            for (Delivery d : s.queue()) {
+                holdings.release(d);
+            }
+            for (SessionState.Inflight f : s.inflight().values()) {
+                holdings.release(f.delivery);
+            }
         }
     }
 
@@ -239,7 +277,9 @@ public final class BrokerState {
             Message m = retained.get(topic);
             if (m != null) {
                 // retained messages sent because of a SUBSCRIBE always carry RETAIN=1 [MQTT-3.3.1-8]
-                s.enqueue(new Delivery(m, Math.min(m.qos(), c.options().qos()), true, ids));
+                Delivery d = new Delivery(m, Math.min(m.qos(), c.options().qos()), true, ids);
+                holdings.hold(d, new HeldAccount[] {holdings.account(c.filter())});
+                s.enqueue(d);
             }
         }
     }
@@ -269,7 +309,9 @@ public final class BrokerState {
         for (Command.Route r : c.routes()) {
             SessionState s = sessions.get(r.clientId());
             if (s != null) {
-                s.enqueue(new Delivery(m, r.qos(), r.retain(), r.subscriptionIds()));
+                Delivery d = new Delivery(m, r.qos(), r.retain(), r.subscriptionIds());
+                holdings.hold(d, holdings.accountsFor(s, m.topic()));
+                s.enqueue(d);
             }
         }
     }
@@ -279,7 +321,7 @@ public final class BrokerState {
         if (s == null) {
             return;
         }
-        Delivery d = s.removeQueued(c.messageId());
+        Delivery d = s.takeQueued(c.messageId());
         if (d != null) {
             s.assign(c.packetId(), d);
         }

@@ -44,7 +44,8 @@ public final class SessionState {
     private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
     private final Set<Integer> inboundQos2 = new HashSet<>();
     private int lastPacketId;
-    private long queuedBytes;
+    /** What the queued and in-flight deliveries cost ({@link Delivery#cost}). */
+    private long heldBytes;
     /** While offline: when the session ends ({@link #NEVER}), else 0 (connected, or connected at a crash). */
     private long expiresAtMillis;
     /** While offline with a Will waiting: when it is published, else 0. */
@@ -83,8 +84,14 @@ public final class SessionState {
         return queue;
     }
 
-    public long queuedBytes() {
-        return queuedBytes;
+    /** Bytes held for this session: its queued and in-flight deliveries. */
+    public long heldBytes() {
+        return heldBytes;
+    }
+
+    /** Deliveries held for this session: queued and in flight. */
+    public int heldCount() {
+        return queue.size() + inflight.size();
     }
 
     /** In-flight outbound deliveries by packet id, in first-send order. */
@@ -137,6 +144,7 @@ public final class SessionState {
 
     public void restoreInflight(int packetId, Delivery d, boolean released) {
         assign(packetId, d).released = released;
+        heldBytes += d.cost();
     }
 
     public void restoreInbound(int packetId) {
@@ -181,7 +189,7 @@ public final class SessionState {
         }
         c.inboundQos2.addAll(inboundQos2);
         c.lastPacketId = lastPacketId;
-        c.queuedBytes = queuedBytes;
+        c.heldBytes = heldBytes;
         c.expiresAtMillis = expiresAtMillis;
         c.willAtMillis = willAtMillis;
         return c;
@@ -189,20 +197,38 @@ public final class SessionState {
 
     void enqueue(Delivery d) {
         queue.addLast(d);
-        queuedBytes += d.message().footprint();
+        heldBytes += d.cost();
     }
 
-    Delivery removeQueued(long messageId) {
+    /** Removes a queued delivery that leaves the session (dequeued, dropped); null if not queued. */
+    Delivery dropQueued(long messageId) {
+        Delivery d = takeQueued(messageId);
+        if (d != null) {
+            heldBytes -= d.cost();
+        }
+        return d;
+    }
+
+    /** Removes a queued delivery that stays held (it moves into flight). */
+    Delivery takeQueued(long messageId) {
         Iterator<Delivery> it = queue.iterator();
         while (it.hasNext()) {
             Delivery d = it.next();
             if (d.message().id() == messageId) {
                 it.remove();
-                queuedBytes -= d.message().footprint();
                 return d;
             }
         }
         return null;
+    }
+
+    /** Ends an in-flight delivery; null if the packet id is not in flight. */
+    Inflight complete(int packetId) {
+        Inflight f = inflight.remove(packetId);
+        if (f != null) {
+            heldBytes -= f.delivery.cost();
+        }
+        return f;
     }
 
     Inflight assign(int packetId, Delivery d) {

@@ -47,6 +47,8 @@ public final class BrokerStats {
     public final LongAdder publishersDisconnected = new LongAdder();
     /** QoS 0 deliveries not queued because a budget was full. */
     public final LongAdder qos0Dropped = new LongAdder();
+    /** Deliveries of broker messages (Wills, $SYS) left out because a budget was full. */
+    public final LongAdder brokerMessagesDropped = new LongAdder();
     /** Deliveries dropped to make room under overflow = "drop-oldest". */
     public final LongAdder droppedOldest = new LongAdder();
     /** Times reading from the sockets was paused because the engine inbox was full. */

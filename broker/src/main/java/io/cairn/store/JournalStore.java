@@ -3,6 +3,7 @@ package io.cairn.store;
 import io.cairn.state.Command;
 import io.cairn.state.BrokerState;
 import io.cairn.state.SessionState;
+import io.cairn.stats.BrokerStats;
 
 import io.cairn.store.journal.FileLayer;
 import io.cairn.store.journal.Journal;
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * as a snapshot once the records it covers are durable; then the segments before it are deleted, so
  * start-up replays only what came after the newest snapshot.
  *
- * <p>Threading: {@link #recover} on the starting thread; {@link #commit} on the engine thread (it
+ * <p>Threading: {@link #recordInto} and {@link #recover} on the starting thread; {@link #commit} on the engine thread (it
  * also copies the state for a snapshot there, since the engine owns the state); snapshots are
  * serialised and written on the {@code cairn-snapshot} thread, which waits until the records a
  * snapshot covers are forced; a failure there other than an I/O error calls the journal's
@@ -35,7 +36,7 @@ public final class JournalStore implements Store {
     private static final Logger log = LoggerFactory.getLogger(JournalStore.class);
     static final long SNAPSHOT_EVERY_BYTES = 256L << 20;
 
-    private final Journal.Options options;
+    private Journal.Options options; // replaced only by recordInto, before recover
     private final ExecutorService snapshotWriter =
             Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "cairn-snapshot");
@@ -54,6 +55,12 @@ public final class JournalStore implements Store {
 
     public JournalStore(Journal.Options options) {
         this.options = options;
+    }
+
+    /** The journal records into {@code stats} from now on; recovery time is set by {@link #recover}. */
+    @Override
+    public void recordInto(BrokerStats stats) {
+        options = options.withStats(stats);
     }
 
     @Override
@@ -79,10 +86,12 @@ public final class JournalStore implements Store {
         for (SessionState ss : s.sessions()) {
             queued += ss.queue().size() + ss.inflight().size();
         }
+        long took = System.nanoTime() - t0;
+        options.stats().recoveryMillis = took / 1_000_000;
         log.info("recovered from {}: {} sessions, {} queued or in-flight messages, {} retained; "
                         + "snapshot at record {} + {} records replayed from {} segment(s) in {} s",
                 options.dir(), s.sessions().size(), queued, s.retained().size(), snapshotSeq, r.records(),
-                r.segments(), String.format("%.3f", (System.nanoTime() - t0) / 1e9));
+                r.segments(), String.format("%.3f", took / 1e9));
         return s;
     }
 

@@ -2,6 +2,7 @@ package io.cairn.store;
 
 import io.cairn.state.Command;
 import io.cairn.state.BrokerState;
+import io.cairn.stats.BrokerStats;
 
 import java.util.List;
 
@@ -17,6 +18,13 @@ import java.util.List;
  * store's choosing, and must not block.
  */
 public interface Store extends AutoCloseable {
+
+    /**
+     * Where to record the store's figures (fsync latency, group sizes, bytes written, recovery time);
+     * called once, before {@link #recover}. A store with nothing to report ignores it.
+     */
+    default void recordInto(BrokerStats stats) {
+    }
 
     /** The state as it was last made durable (empty for a new or memory store). */
     BrokerState recover() throws Exception;

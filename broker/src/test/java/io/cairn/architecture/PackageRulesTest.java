@@ -12,7 +12,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 /**
  * The package structure of docs/architecture.md, enforced on the compiled classes: no cycle between
  * packages, a state machine that depends on nothing but the JDK, an engine that speaks no Netty and
- * reads no configuration, and leaf packages that stay leaves.
+ * reads no configuration, leaf packages that stay leaves, statistics kept with the JDK alone and a
+ * metrics library known to one package.
  */
 class PackageRulesTest {
 
@@ -58,6 +59,20 @@ class PackageRulesTest {
         noClasses().that().resideInAPackage("io.cairn.config..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.cairn.engine..", "io.cairn.store..",
                         "io.cairn.protocol..", "io.cairn.transport..", "io.cairn.state..", "io.cairn.routing..")
+                .check(main);
+    }
+
+    @Test
+    void onlyTheMetricsPackageKnowsMicrometer() {
+        noClasses().that().resideOutsideOfPackage("io.cairn.metrics..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.prometheus..")
+                .check(main);
+    }
+
+    @Test
+    void theStatsDependOnNothingButTheJdk() {
+        noClasses().that().resideInAPackage("io.cairn.stats..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.cairn.stats..", "java..")
                 .check(main);
     }
 }

@@ -156,8 +156,6 @@ class ConfigLoaderTest {
                 Arguments.of("[router]\noverflow = \"reject\"\n", 2, "router.overflow", "not enforced"),
                 Arguments.of("\n[router.custom_segment.'office/+/status']\nmax_segment_count = 2\n", 2,
                         "router.custom_segment.'office/+/status'", "not enforced"),
-                Arguments.of("[metrics]\nbind = \"127.0.0.1:9090\"\n", 2, "metrics.bind", "metrics issue"),
-                Arguments.of("[metrics]\nsys_interval_s = 10\n", 2, "metrics.sys_interval_s", "metrics issue"),
                 Arguments.of(tls, 2, "listeners[0].type", "TLS"),
                 Arguments.of(tls.replace("\"tls\"", "\"wss\""), 2, "listeners[0].type", "TLS"),
                 Arguments.of(tls, 4, "listeners[0].cert", "TLS"),
@@ -187,12 +185,55 @@ class ConfigLoaderTest {
 
     @Test
     void checkConfigRefusesANotSupportedKeyWithFileLineAndKey() throws Exception {
-        Path f = file("[mqtt]\nmax_qos = 1\n[metrics]\nbind = \"127.0.0.1:9090\"\n");
+        Path f = file("[mqtt]\nmax_qos = 1\n[router]\noverflow = \"reject\"\n");
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new Cairn());
         cmd.setErr(new PrintWriter(err, true));
         assertThat(cmd.execute("check-config", f.toString())).isEqualTo(1);
-        assertThat(err.toString()).startsWith(f + ":4: key 'metrics.bind' = \"127.0.0.1:9090\": not supported yet (");
+        assertThat(err.toString()).startsWith(f + ":4: key 'router.overflow' = \"reject\": not supported yet (");
+    }
+
+    // ---------------------------------------------------------------- [metrics]
+
+    @Test
+    void metricsKeysAreAccepted() throws Exception {
+        BrokerConfig.Metrics m = ConfigLoader.load(file("[metrics]\nbind = \"127.0.0.1:9090\"\nsys_interval_s = 5\n"))
+                .metrics();
+        assertThat(m).isEqualTo(new BrokerConfig.Metrics("127.0.0.1", 9090, 5));
+        assertThat(ConfigLoader.load(file("[metrics]\nbind = \"[::1]:0\"\n")).metrics())
+                .isEqualTo(new BrokerConfig.Metrics("::1", 0, 10));
+        assertThat(ConfigLoader.load(file("[metrics]\nsys_interval_s = 0\n")).metrics())
+                .as("$SYS off, no endpoint").isEqualTo(new BrokerConfig.Metrics(null, 0, 0));
+    }
+
+    @Test
+    void checkConfigAcceptsTheMetricsKeys() throws Exception {
+        Path f = file("[metrics]\nbind = \"127.0.0.1:9090\"\nsys_interval_s = 10\n");
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new Cairn());
+        cmd.setOut(new PrintWriter(out, true));
+        assertThat(cmd.execute("check-config", f.toString())).isEqualTo(0);
+        assertThat(out.toString()).startsWith(f + ": OK");
+    }
+
+    static Stream<Arguments> badMetricsValues() {
+        return Stream.of(
+                Arguments.of("bind = \"9090\"", "metrics.bind", "\"host:port\" with a port 0..65535"),
+                Arguments.of("bind = \"127.0.0.1:65536\"", "metrics.bind", "\"host:port\" with a port 0..65535"),
+                Arguments.of("bind = 9090", "metrics.bind", "\"host:port\" with a port 0..65535"),
+                Arguments.of("sys_interval_s = -1", "metrics.sys_interval_s", "an integer from 0 to 86400"),
+                Arguments.of("sys_interval_s = 86401", "metrics.sys_interval_s", "an integer from 0 to 86400"),
+                Arguments.of("sys_interval_s = \"10\"", "metrics.sys_interval_s", "an integer from 0 to 86400"),
+                Arguments.of("port = 9090", "metrics.port", "no such key; known here: bind, sys_interval_s"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badMetricsValues")
+    void badMetricsValuesAreRefused(String line, String key, String allowed) throws Exception {
+        Path f = file("[metrics]\n" + line + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).singleElement().satisfies(error ->
+                        assertThat(error).startsWith(f + ":2: key '" + key + "'").contains(": " + allowed)));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.cairn.engine;
 
+import io.cairn.routing.Budgets;
 import io.cairn.routing.QueueLimits;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Delivery;
@@ -41,6 +42,13 @@ class EngineWithoutSocketsTest {
             return 100;
         }
 
+        @Override
+        public void holdReading(boolean hold) {
+            held = hold;
+        }
+
+        volatile boolean held;
+
         <T extends Outbound> T next(Class<T> type, int index) {
             await().atMost(5, TimeUnit.SECONDS).until(() -> ofType(type).size() > index);
             return ofType(type).get(index);
@@ -58,7 +66,7 @@ class EngineWithoutSocketsTest {
     }
 
     private final SessionEngine engine = new SessionEngine(new BrokerState(), new MemoryStore(),
-            new EngineLimits(1, 0, new QueueLimits(1000, 1 << 20, false)), (where, cause) -> {
+            new EngineLimits(1, 0, Budgets.unbounded(new QueueLimits(1000, 1 << 20, false)), 60), (where, cause) -> {
                 throw new AssertionError(where, cause);
             }, new io.cairn.stats.BrokerStats());
 

@@ -71,6 +71,16 @@ public final class TestBroker implements AutoCloseable {
         return "tcp://127.0.0.1:" + port();
     }
 
+    /** The metrics endpoint's address (null unless the test's config sets {@code [metrics] bind}). */
+    public java.net.InetSocketAddress metricsAddress() {
+        return broker.metricsAddress();
+    }
+
+    /** The broker's figures. */
+    public io.cairn.stats.BrokerStats stats() {
+        return broker.stats();
+    }
+
     public Path dataDir() {
         return dataDir;
     }

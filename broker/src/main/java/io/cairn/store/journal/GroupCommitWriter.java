@@ -244,9 +244,12 @@ final class GroupCommitWriter {
 
     /** Writes the group (and forces, in SYNC mode); false if the journal closed while writes failed. */
     private boolean writeDurably(List<RecordBuffer.Batch> group) {
+        int records = 0;
         for (RecordBuffer.Batch b : group) {
             unforced.add(b);
+            records += b.starts().length;
         }
+        options.stats().groupCommitRecords.record(records);
         try {
             writeUnwritten();
             if (options.mode() == Journal.Mode.SYNC) {

@@ -1,6 +1,7 @@
 package io.cairn.store.journal;
 
 import io.cairn.fault.FailStop;
+import io.cairn.stats.BrokerStats;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,28 +38,33 @@ public final class Journal implements AutoCloseable {
     /**
      * Where and how. {@code segmentSize} is the preallocated size of a segment; {@code failStop} is
      * called when the writer (or the snapshot writer of the store using this journal) meets a
-     * failure it cannot handle.
+     * failure it cannot handle; {@code stats} receives the fsync latencies, group sizes and bytes
+     * written (a private, unread instance unless the broker passes its own).
      */
     public record Options(Path dir, Mode mode, long segmentSize, long flushIntervalMs, FileLayer files,
-                          FailStop failStop) {
+                          FailStop failStop, BrokerStats stats) {
         public static Options of(Path dir, Mode mode) {
-            return new Options(dir, mode, 64L << 20, 100, FileLayer.REAL, FailStop.PROCESS_EXIT);
+            return new Options(dir, mode, 64L << 20, 100, FileLayer.REAL, FailStop.PROCESS_EXIT, new BrokerStats());
         }
 
         public Options withSegmentSize(long size) {
-            return new Options(dir, mode, size, flushIntervalMs, files, failStop);
+            return new Options(dir, mode, size, flushIntervalMs, files, failStop, stats);
         }
 
         public Options withFlushInterval(long ms) {
-            return new Options(dir, mode, segmentSize, ms, files, failStop);
+            return new Options(dir, mode, segmentSize, ms, files, failStop, stats);
         }
 
         public Options withFiles(FileLayer f) {
-            return new Options(dir, mode, segmentSize, flushIntervalMs, f, failStop);
+            return new Options(dir, mode, segmentSize, flushIntervalMs, f, failStop, stats);
         }
 
         public Options withFailStop(FailStop f) {
-            return new Options(dir, mode, segmentSize, flushIntervalMs, files, f);
+            return new Options(dir, mode, segmentSize, flushIntervalMs, files, f, stats);
+        }
+
+        public Options withStats(BrokerStats s) {
+            return new Options(dir, mode, segmentSize, flushIntervalMs, files, failStop, s);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.cairn.store.journal;
 
+import io.cairn.stats.BrokerStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,7 @@ final class SegmentFiles implements AutoCloseable {
     private final Path dir;
     private final long segmentSize;
     private final SparePool spares;
+    private final BrokerStats stats;
     private final List<OldSegment> older = new ArrayList<>();
     private OpenSegment current;
 
@@ -75,6 +77,7 @@ final class SegmentFiles implements AutoCloseable {
         this.files = options.files();
         this.dir = options.dir();
         this.segmentSize = options.segmentSize();
+        this.stats = options.stats();
         this.older.addAll(older);
         this.current = current;
         this.spares = new SparePool(files, dir, segmentSize, options.failStop());
@@ -105,13 +108,17 @@ final class SegmentFiles implements AutoCloseable {
     /** Writes {@code data} at the end of the current segment, with one positional write. */
     void append(ByteBuffer data) throws IOException {
         long at = current.end;
-        current.end += data.remaining();
+        int bytes = data.remaining();
+        current.end += bytes;
         current.file.write(data, at);
+        stats.journalBytesWritten.add(bytes); // after the write: a failed one wrote nothing we can count on
     }
 
     /** Forces the current segment: everything written to it is now known to be forced. */
     void force() throws IOException {
+        long t0 = System.nanoTime();
         current.file.force();
+        stats.fsyncNanos.record(System.nanoTime() - t0); // successful forces only: a failure is logged and counted apart
         current.forcedEnd = current.end;
     }
 

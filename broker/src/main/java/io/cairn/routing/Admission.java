@@ -1,0 +1,135 @@
+package io.cairn.routing;
+
+import io.cairn.state.BrokerState;
+import io.cairn.state.Command;
+import io.cairn.state.HeldAccount;
+import io.cairn.state.Holdings;
+import io.cairn.state.Message;
+import io.cairn.state.SessionState;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+
+/**
+ * Decides, before anything is acknowledged, whether a routed message fits the {@link Budgets}: each
+ * target session's bounds, the account of every filter it would be held through, and the ceiling
+ * on everything held. A message counts once per filter account however many of its routes go
+ * through that account. A QoS 1/2 route that does not fit refuses the whole message (no subscriber
+ * gets it, so the publisher can send it again without duplicating it to the others); a QoS 0 route
+ * that does not fit is left out and counted.
+ *
+ * <p>Threading: engine thread only (it reuses one map).
+ */
+public final class Admission {
+
+    /** The routes that fit, whether the message is refused, and how many routes were left out. */
+    public record Verdict(List<Command.Route> routes, boolean refused, int dropped) {}
+
+    private final BrokerState state;
+    private final Budgets budgets;
+    /** Bytes this message would add to each account, over the routes admitted so far. */
+    private final IdentityHashMap<HeldAccount, Long> adding = new IdentityHashMap<>();
+
+    public Admission(BrokerState state, Budgets budgets) {
+        this.state = state;
+        this.budgets = budgets;
+    }
+
+    public Budgets budgets() {
+        return budgets;
+    }
+
+    /** Admits a client's message: a QoS 1/2 route that does not fit refuses all of it. */
+    public Verdict admit(Message m, List<Command.Route> routes) {
+        return admit(m, routes, true);
+    }
+
+    /**
+     * Admits a message the broker publishes itself (a Will, $SYS): there is nobody to refuse, so
+     * every route that does not fit is left out.
+     */
+    public Verdict admitWhatFits(Message m, List<Command.Route> routes) {
+        return admit(m, routes, false);
+    }
+
+    private Verdict admit(Message m, List<Command.Route> routes, boolean mayRefuse) {
+        adding.clear();
+        long total = 0;
+        List<Command.Route> admitted = new ArrayList<>(routes.size());
+        int dropped = 0;
+        for (Command.Route r : routes) {
+            SessionState s = state.session(r.clientId());
+            if (s == null) {
+                continue;
+            }
+            HeldAccount[] via = state.holdings().accountsFor(s, m.topic());
+            long cost = costIn(via, m);
+            if (fitsSession(s, m) && fitsAccounts(via, m) && state.holdings().bytes() + total + cost <= budgets.ceilingBytes()) {
+                admitted.add(r);
+                total += cost;
+                record(via, m);
+            } else if (r.qos() > 0 && mayRefuse) {
+                return new Verdict(List.of(), true, 0);
+            } else {
+                dropped++;
+            }
+        }
+        return new Verdict(admitted, false, dropped);
+    }
+
+    /**
+     * Whether the retained messages a new subscription gets fit: the session's bounds, the account of
+     * the subscription's filter, and the ceiling.
+     */
+    public boolean fitsRetained(SessionState s, String filter, List<Message> retained) {
+        if (retained.isEmpty()) {
+            return true;
+        }
+        HeldAccount a = state.holdings().account(filter);
+        long sessionBytes = 0;
+        long accountBytes = 0;
+        for (Message m : retained) {
+            sessionBytes += m.footprint() + Holdings.DELIVERY_OVERHEAD;
+            accountBytes += a.costOf(m);
+        }
+        QueueLimits q = budgets.session();
+        return s.heldCount() + retained.size() <= q.maxMessages() && s.heldBytes() + sessionBytes <= q.maxBytes()
+                && a.bytes() + accountBytes <= a.capacity()
+                && state.holdings().bytes() + accountBytes <= budgets.ceilingBytes();
+    }
+
+    /** Whether one more delivery of {@code m} fits the bounds of session {@code s}. */
+    public boolean fitsSession(SessionState s, Message m) {
+        QueueLimits q = budgets.session();
+        return s.heldCount() < q.maxMessages() && s.heldBytes() + m.footprint() + Holdings.DELIVERY_OVERHEAD <= q.maxBytes();
+    }
+
+    private boolean fitsAccounts(HeldAccount[] via, Message m) {
+        for (HeldAccount a : via) {
+            if (a.bytes() + adding.getOrDefault(a, 0L) + cost(a, m) > a.capacity()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long costIn(HeldAccount[] via, Message m) {
+        long c = 0;
+        for (HeldAccount a : via) {
+            c += cost(a, m);
+        }
+        return c;
+    }
+
+    /** The message's bytes count once per account: only its first holder there pays for them. */
+    private long cost(HeldAccount a, Message m) {
+        return a.holds(m) || adding.containsKey(a) ? Holdings.DELIVERY_OVERHEAD : m.footprint() + Holdings.DELIVERY_OVERHEAD;
+    }
+
+    private void record(HeldAccount[] via, Message m) {
+        for (HeldAccount a : via) {
+            adding.merge(a, cost(a, m), Long::sum);
+        }
+    }
+}

@@ -48,13 +48,21 @@ public record BrokerConfig(
         }
     }
 
-    /** Protocol limits. Names follow docs/configuration.md; {@code maxTopicLevels} 0 = no limit. */
+    /**
+     * Protocol limits. Names follow docs/configuration.md; {@code maxTopicLevels} and
+     * {@code maxConnections} 0 = no limit.
+     */
     public record Mqtt(int maxKeepalive, int receiveMaximum, int maxInflight, int maxPacketSize,
                        int maxQos, boolean retainAvailable, int topicAliasMaximum,
                        long sessionExpiryMax, int maxQueuedMessages, long maxQueuedBytes,
-                       boolean queueQos0, int maxTopicLevels) {
+                       boolean queueQos0, int maxTopicLevels,
+                       long maxIncompletePacketBytes, int incompletePacketTimeoutS, int maxConnections) {
+        public static final long DEFAULT_MAX_INCOMPLETE_PACKET_BYTES = 64L << 20;
+        public static final int DEFAULT_INCOMPLETE_PACKET_TIMEOUT_S = 30;
+
         public static Mqtt defaults() {
-            return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false, 0);
+            return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false, 0,
+                    DEFAULT_MAX_INCOMPLETE_PACKET_BYTES, DEFAULT_INCOMPLETE_PACKET_TIMEOUT_S, 0);
         }
 
         /** A copy with the fields {@code change} sets, e.g. {@code m.with(b -> b.maxQos = 1)}. */
@@ -71,8 +79,8 @@ public record BrokerConfig(
          */
         public static final class Builder {
             public int maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, maxQos, topicAliasMaximum;
-            public int maxQueuedMessages, maxTopicLevels;
-            public long sessionExpiryMax, maxQueuedBytes;
+            public int maxQueuedMessages, maxTopicLevels, incompletePacketTimeoutS, maxConnections;
+            public long sessionExpiryMax, maxQueuedBytes, maxIncompletePacketBytes;
             public boolean retainAvailable, queueQos0;
 
             private Builder(Mqtt m) {
@@ -88,12 +96,15 @@ public record BrokerConfig(
                 maxQueuedBytes = m.maxQueuedBytes;
                 queueQos0 = m.queueQos0;
                 maxTopicLevels = m.maxTopicLevels;
+                maxIncompletePacketBytes = m.maxIncompletePacketBytes;
+                incompletePacketTimeoutS = m.incompletePacketTimeoutS;
+                maxConnections = m.maxConnections;
             }
 
             private Mqtt build() {
                 return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, maxQos, retainAvailable,
                         topicAliasMaximum, sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0,
-                        maxTopicLevels);
+                        maxTopicLevels, maxIncompletePacketBytes, incompletePacketTimeoutS, maxConnections);
             }
         }
     }

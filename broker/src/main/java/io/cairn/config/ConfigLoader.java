@@ -38,7 +38,8 @@ public final class ConfigLoader {
             "storage", Set.of("dir", "durability", "flush_interval_ms", "segment_size"),
             "mqtt", Set.of("max_keepalive", "receive_maximum", "max_inflight", "max_packet_size", "max_qos",
                     "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
-                    "max_queued_bytes", "queue_qos0", "max_topic_levels"),
+                    "max_queued_bytes", "queue_qos0", "max_topic_levels", "max_incomplete_packet_bytes",
+                    "incomplete_packet_timeout_s", "max_connections"),
             "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
@@ -200,7 +201,10 @@ public final class ConfigLoader {
                 (int) integer(n, s, "max_queued_messages", d.maxQueuedMessages(), 1, Integer.MAX_VALUE),
                 integer(n, s, "max_queued_bytes", d.maxQueuedBytes(), 1, Long.MAX_VALUE),
                 bool(n, s, "queue_qos0", d.queueQos0()),
-                (int) integer(n, s, "max_topic_levels", d.maxTopicLevels(), 1, 65535));
+                (int) integer(n, s, "max_topic_levels", d.maxTopicLevels(), 1, 65535),
+                integer(n, s, "max_incomplete_packet_bytes", d.maxIncompletePacketBytes(), 1, Long.MAX_VALUE),
+                (int) integer(n, s, "incomplete_packet_timeout_s", d.incompletePacketTimeoutS(), 1, 3600),
+                (int) integer(n, s, "max_connections", d.maxConnections(), 1, 10_000_000));
     }
 
     private BrokerConfig.Router router(JsonNode n, BrokerConfig.Router d) {

@@ -26,6 +26,7 @@ import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,11 @@ import java.util.concurrent.TimeUnit;
 public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
+    /**
+     * Set by the listener on a connection accepted while {@code [mqtt] max_connections} connections
+     * are open: its CONNECT is answered with a refusal.
+     */
+    public static final AttributeKey<Boolean> OVER_CONNECTION_LIMIT = AttributeKey.valueOf("cairn.overConnectionLimit");
     /** Time a new connection gets to send CONNECT. */
     private static final long CONNECT_TIMEOUT_SECONDS = 20;
 
@@ -179,6 +185,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     private void onConnect(MqttConnectMessage m) {
         version = m.variableHeader().version();
+        if (Boolean.TRUE.equals(ctx.channel().attr(OVER_CONNECTION_LIMIT).get())) {
+            refuseOverConnectionLimit();
+            return;
+        }
         ConnectHandler.Result result = connectHandler.handle(m);
         if (result instanceof ConnectHandler.Refused r) {
             log.debug("CONNECT refused ({}): {}", r.why(), ctx.channel().remoteAddress());
@@ -201,6 +211,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
                 a.sendWindow(), a.maxPacketSize());
         engine.connect(connection);
+    }
+
+    /**
+     * The CONNACK of a connection above max_connections, then close. 3.x: 0x03 Server unavailable.
+     * 5.0: 0x97 Quota exceeded, "an implementation or administrative imposed limit has been
+     * exceeded" (5.0 section 3.2.2.2.2), which a configured connection limit is; 0x89 Server busy
+     * ("the Server is busy, try again later") describes a transient load, and a limit stays until
+     * other clients leave or the operator raises it.
+     */
+    private void refuseOverConnectionLimit() {
+        log.debug("CONNECT refused (max_connections reached): {}", ctx.channel().remoteAddress());
+        int code = version >= Packets.V5 ? ReasonCodes.QUOTA_EXCEEDED : ReasonCodes.V3_SERVER_UNAVAILABLE;
+        ctx.writeAndFlush(Packets.connack(code, false, null));
+        closeNow();
     }
 
     // ---------------------------------------------------------------- PUBLISH

@@ -30,6 +30,8 @@ import io.netty.util.AttributeKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A strict decoder of the packets a client sends, producing Netty's MQTT message classes (so that
@@ -41,7 +43,17 @@ import java.util.Set;
  * the failing packet was the CONNECT), after which all input is discarded, as it is after an
  * {@link UnsupportedProtocolVersion}; the handler closes the connection.
  *
- * <p>Threading: one instance per channel, on that channel's event loop.
+ * <p>The bytes of a packet that has begun to arrive are reserved in the broker's
+ * {@link IncompletePackets} account after every read and released when it completes or the
+ * connection ends. A connection whose reservation would pass the ceiling gets a
+ * {@link MalformedPacket} with 0x97 Quota exceeded (the handler sends a 5.0 client DISCONNECT 0x97
+ * and closes; before CONNECT it just closes). A packet not complete within the timeout closes the
+ * connection, whatever its keep alive: one task per connection is scheduled when a read ends inside a
+ * packet and none is pending, and it re-arms itself while packets keep arriving, so reads that end on
+ * a packet boundary (the common case) cost no timer.
+ *
+ * <p>Threading: one instance per channel, on that channel's event loop; the shared account is
+ * thread-safe.
  */
 public final class MqttPacketDecoder extends ByteToMessageDecoder {
 
@@ -49,12 +61,134 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
     public static final AttributeKey<MqttVersion> VERSION_KEY = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     private final int maxPacketSize;
+    private final IncompletePackets incomplete;
     private int version; // 0 until CONNECT
     private boolean failed;
+    /** Bytes of this connection reserved in {@link #incomplete}. */
+    private long reserved;
+    /** Whether a packet has begun and is not complete, and since when (System.nanoTime). */
+    private boolean waiting;
+    private long waitingSince;
+    private ScheduledFuture<?> stallCheck;
+    /** The channel went inactive or this decoder was removed: nothing more is reserved. */
+    private boolean finished;
 
+    /** A decoder without a ceiling on incomplete packets and without their timeout (unit tests). */
     public MqttPacketDecoder(int maxPacketSize) {
-        this.maxPacketSize = maxPacketSize;
+        this(maxPacketSize, IncompletePackets.unlimited());
     }
+
+    public MqttPacketDecoder(int maxPacketSize, IncompletePackets incomplete) {
+        this.maxPacketSize = maxPacketSize;
+        this.incomplete = incomplete;
+    }
+
+    // ---------------------------------------------------------------- incomplete packets
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        super.channelRead(ctx, msg);
+        reserveWhatIsBuffered(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        finish();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        finish();
+    }
+
+    /** After a read: what is left in the buffer is the start of a packet; reserve exactly that. */
+    private void reserveWhatIsBuffered(ChannelHandlerContext ctx) {
+        if (finished) {
+            return;
+        }
+        if (failed) {
+            release(); // everything after a failure is discarded, nothing is held
+            waiting = false;
+            return;
+        }
+        long buffered = internalBuffer().readableBytes();
+        if (buffered == 0) {
+            release();
+            waiting = false;
+            return;
+        }
+        if (!incomplete.change(buffered - reserved)) {
+            overCeiling(ctx, buffered);
+            return;
+        }
+        reserved = buffered;
+        if (!waiting) {
+            waiting = true;
+            waitingSince = System.nanoTime();
+            armStallCheck(ctx, incomplete.timeoutNanos());
+        }
+    }
+
+    private void overCeiling(ChannelHandlerContext ctx, long buffered) {
+        boolean beforeConnect = version == 0;
+        dropEverything();
+        incomplete.closedOverCeiling(ctx.channel().remoteAddress(), buffered);
+        // the handler answers as for any packet it cannot take: 5.0 DISCONNECT 0x97, then close
+        ctx.fireChannelRead(new MalformedPacket(ReasonCodes.QUOTA_EXCEEDED,
+                "half-received packets of all connections would pass max_incomplete_packet_bytes", beforeConnect));
+    }
+
+    private void armStallCheck(ChannelHandlerContext ctx, long delayNanos) {
+        if (stallCheck == null) {
+            stallCheck = ctx.executor().schedule(() -> checkStall(ctx), delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Runs at most once per timeout per connection; closes it if the current packet is overdue. */
+    private void checkStall(ChannelHandlerContext ctx) {
+        stallCheck = null;
+        if (finished || failed || !waiting) {
+            return;
+        }
+        long left = waitingSince + incomplete.timeoutNanos() - System.nanoTime();
+        if (left > 0) {
+            armStallCheck(ctx, left); // the packet it was armed for completed; a later one is waiting
+            return;
+        }
+        long bytes = reserved;
+        dropEverything();
+        incomplete.closedStalled(ctx.channel().remoteAddress(), bytes);
+        ctx.close(); // no DISCONNECT: a stalled sender may not read either; the close is what frees the memory
+    }
+
+    /** Discards the buffered bytes and all later input, and releases the reservation. */
+    private void dropEverything() {
+        failed = true;
+        ByteBuf buffered = internalBuffer();
+        buffered.skipBytes(buffered.readableBytes());
+        release();
+        waiting = false;
+    }
+
+    private void finish() {
+        finished = true;
+        waiting = false;
+        release();
+        if (stallCheck != null) {
+            stallCheck.cancel(false);
+            stallCheck = null;
+        }
+    }
+
+    private void release() {
+        if (reserved != 0) {
+            incomplete.change(-reserved);
+            reserved = 0;
+        }
+    }
+
+    // ---------------------------------------------------------------- decoding
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
@@ -69,6 +203,7 @@ public final class MqttPacketDecoder extends ByteToMessageDecoder {
             if (body == null) {
                 return;
             }
+            waiting = false; // a packet completed; a following partial one starts its own clock
             Object packet = parse(ctx, header, body);
             if (body.isReadable()) {
                 throw new Malformed(ReasonCodes.MALFORMED_PACKET, body.readableBytes() + " bytes beyond the packet's fields");

@@ -41,6 +41,7 @@ public final class ReasonCodes {
     /** 3.x CONNACK return codes. */
     public static final int V3_UNACCEPTABLE_PROTOCOL_VERSION = 0x01;
     public static final int V3_IDENTIFIER_REJECTED = 0x02;
+    public static final int V3_SERVER_UNAVAILABLE = 0x03;
     public static final int V3_BAD_USER_NAME_OR_PASSWORD = 0x04;
     public static final int V3_NOT_AUTHORIZED = 0x05;
 

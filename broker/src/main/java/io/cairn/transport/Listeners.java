@@ -1,6 +1,8 @@
 package io.cairn.transport;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.fault.RepeatedWarning;
+import io.cairn.protocol.IncompletePackets;
 import io.cairn.protocol.MqttConnection;
 import io.cairn.protocol.MqttPacketDecoder;
 import io.cairn.security.Authenticator;
@@ -14,6 +16,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -47,12 +50,28 @@ import java.util.concurrent.TimeUnit;
  * it (with one loop per core, the loop of the second connection could run first). Decoding and
  * encoding share that thread; the engine and the journal have their own.
  *
+ * <p>Limits on what connections hold: {@code [mqtt] max_connections} (a connection above it is
+ * accepted only to answer its CONNECT with a refusal), the broker-wide ceiling and timeout of
+ * half-received packets ({@link IncompletePackets}, shared by every decoder), write-buffer watermarks,
+ * and {@link ResourceExhaustion} reporting when descriptors or direct memory run out.
+ *
  * <p>Threading: {@link #bind}, {@link #open}, {@link #stopAccepting} and {@link #close} are called by
- * the broker's lifecycle on one thread; pipelines run on the event loop.
+ * the broker's lifecycle on one thread; pipelines run on the event loop; the connection count and the
+ * shared limits are thread-safe, so nothing here relies on there being one event loop.
  */
 public final class Listeners implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
+
+    /**
+     * A connection's channel turns not writable when more than HIGH bytes wait for its socket, and
+     * writable again below LOW. 256 KiB holds a few hundred typical messages, enough to keep a fast
+     * consumer's socket busy, while a slow one stops its own pump at that point instead of growing the
+     * heap (the engine reacts to writability). The gap between the two keeps the state from flapping
+     * on every packet. A single packet above HIGH is still written whole.
+     */
+    static final int WRITE_BUFFER_LOW = 64 * 1024;
+    static final int WRITE_BUFFER_HIGH = 256 * 1024;
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -61,6 +80,9 @@ public final class Listeners implements AutoCloseable {
     private volatile SessionEngine engine;
 
     private final BrokerStats stats;
+    private final ResourceExhaustion exhaustion = new ResourceExhaustion();
+    private final RepeatedWarning overConnectionLimit = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
+    private IncompletePackets incompletePackets;
 
     public Listeners(BrokerStats stats) {
         this.stats = stats;
@@ -78,6 +100,8 @@ public final class Listeners implements AutoCloseable {
         List<InetSocketAddress> addresses = new ArrayList<>();
         BrokerConfig.Mqtt limits = config.mqtt();
         Authenticator authenticator = Authenticator.withoutCredentials(config.auth().allowAnonymous());
+        incompletePackets = new IncompletePackets(limits.maxIncompletePacketBytes(), limits.incompletePacketTimeoutS());
+        IncompletePackets incomplete = incompletePackets;
         for (BrokerConfig.Listener l : config.listeners()) {
             if (!l.type().equals("tcp") && !l.type().equals("ws")) {
                 throw new IOException("listener type '" + l.type() + "' is not supported yet");
@@ -89,15 +113,20 @@ public final class Listeners implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.AUTO_READ, false) // accept nothing until open()
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                            new WriteBufferWaterMark(WRITE_BUFFER_LOW, WRITE_BUFFER_HIGH))
+                    .handler(exhaustion.acceptErrors())
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            admit(ch, limits.maxConnections());
                             ChannelPipeline p = ch.pipeline();
                             if (l.type().equals("ws")) {
                                 addWebSocket(p, l.path(), limits.maxPacketSize());
                             }
-                            p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize()));
+                            p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize(), incomplete));
                             p.addLast("encoder", MqttEncoder.INSTANCE);
+                            p.addLast("exhaustion", exhaustion.connectionErrors());
                             p.addLast("mqtt", new MqttConnection(engine, limits, authenticator));
                         }
                     });
@@ -107,6 +136,32 @@ public final class Listeners implements AutoCloseable {
             addresses.add((InetSocketAddress) ch.localAddress());
         }
         return addresses;
+    }
+
+    /**
+     * Counts a new connection in {@code stats.connections} until it closes; above {@code max} (0: no
+     * limit) it is not counted but marked, so that its CONNECT is refused (the client learns why,
+     * which a bare close would not tell it), and the refusal is counted and logged (rate-limited).
+     */
+    private void admit(Channel ch, int max) {
+        long open = stats.connections.incrementAndGet();
+        if (max > 0 && open > max) {
+            stats.connections.decrementAndGet();
+            stats.connectionsRefused.increment();
+            ch.attr(MqttConnection.OVER_CONNECTION_LIMIT).set(Boolean.TRUE);
+            synchronized (overConnectionLimit) {
+                overConnectionLimit.warn("refusing the connection from {}: [mqtt] max_connections = {} are open",
+                        ch.remoteAddress(), max);
+            }
+            return;
+        }
+        stats.connectionsAccepted.increment();
+        ch.closeFuture().addListener(f -> stats.connections.decrementAndGet());
+    }
+
+    /** The broker-wide account of half-received packets (null before {@link #bind}). */
+    public IncompletePackets incompletePackets() {
+        return incompletePackets;
     }
 
     private static Channel bindOne(ServerBootstrap b, BrokerConfig.Listener l) throws IOException {

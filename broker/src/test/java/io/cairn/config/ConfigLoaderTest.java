@@ -359,6 +359,48 @@ class ConfigLoaderTest {
                 .hasMessage(f + ":2: key 'mqtt.max_topic_levels' = " + value + ": an integer from 1 to 65535");
     }
 
+    // ---------------------------------------------------------------- limits on half-received packets and connections
+
+    @Test
+    void limitKeysHaveTheirDefaults() throws Exception {
+        BrokerConfig.Mqtt m = ConfigLoader.load(file("")).mqtt();
+        assertThat(m.maxIncompletePacketBytes()).isEqualTo(64L << 20);
+        assertThat(m.incompletePacketTimeoutS()).isEqualTo(30);
+        assertThat(m.maxConnections()).as("0: no limit").isZero();
+    }
+
+    @Test
+    void limitKeysAreRead() throws Exception {
+        BrokerConfig.Mqtt m = ConfigLoader.load(file("""
+                [mqtt]
+                max_incomplete_packet_bytes = 1048576
+                incomplete_packet_timeout_s = 3600
+                max_connections = 10000000
+                """)).mqtt();
+        assertThat(m.maxIncompletePacketBytes()).isEqualTo(1048576);
+        assertThat(m.incompletePacketTimeoutS()).isEqualTo(3600);
+        assertThat(m.maxConnections()).isEqualTo(10_000_000);
+    }
+
+    static Stream<Arguments> badLimits() {
+        return Stream.of(
+                Arguments.of("max_incomplete_packet_bytes", "0", "an integer from 1 to 9223372036854775807"),
+                Arguments.of("max_incomplete_packet_bytes", "\"64M\"", "an integer from 1 to 9223372036854775807"),
+                Arguments.of("incomplete_packet_timeout_s", "0", "an integer from 1 to 3600"),
+                Arguments.of("incomplete_packet_timeout_s", "3601", "an integer from 1 to 3600"),
+                Arguments.of("max_connections", "0", "an integer from 1 to 10000000"),
+                Arguments.of("max_connections", "10000001", "an integer from 1 to 10000000"),
+                Arguments.of("max_connections", "-5", "an integer from 1 to 10000000"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badLimits")
+    void limitKeysOutOfRangeAreRefusedWithFileLineAndKey(String key, String value, String allowed) throws Exception {
+        Path f = file("# limits\n[mqtt]\n" + key + " = " + value + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessage(f + ":3: key 'mqtt." + key + "' = " + value + ": " + allowed);
+    }
+
     @Test
     void noMaxTopicLevelsMeansNoLimit() throws Exception {
         assertThat(ConfigLoader.load(file("")).mqtt().maxTopicLevels()).isZero();
@@ -374,7 +416,11 @@ class ConfigLoaderTest {
         });
         assertThat(m).isEqualTo(new BrokerConfig.Mqtt(d.maxKeepalive(), d.receiveMaximum(), d.maxInflight(),
                 d.maxPacketSize(), 1, d.retainAvailable(), d.topicAliasMaximum(), d.sessionExpiryMax(),
-                d.maxQueuedMessages(), d.maxQueuedBytes(), d.queueQos0(), 4));
+                d.maxQueuedMessages(), d.maxQueuedBytes(), d.queueQos0(), 4, d.maxIncompletePacketBytes(),
+                d.incompletePacketTimeoutS(), d.maxConnections()));
+        assertThat(d.with(b -> b.maxConnections = 7).maxConnections()).isEqualTo(7);
+        assertThat(d.with(b -> b.maxIncompletePacketBytes = 9).maxIncompletePacketBytes()).isEqualTo(9);
+        assertThat(d.with(b -> b.incompletePacketTimeoutS = 5).incompletePacketTimeoutS()).isEqualTo(5);
         assertThat(d.with(b -> { })).isEqualTo(d);
     }
 

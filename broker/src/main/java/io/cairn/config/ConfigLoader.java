@@ -49,7 +49,6 @@ public final class ConfigLoader {
     private static final String SECURITY = "password and ACL files arrive with the TLS/security issue";
     private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
             + "password checking arrives with the TLS/security issue";
-    private static final String DROP_OLDEST = "overflow = \"drop-oldest\" is not implemented yet; \"reject\" is";
 
     private record Problem(int line, String message) {}
 
@@ -211,9 +210,6 @@ public final class ConfigLoader {
         checkKnown(n, "router", KNOWN_KEYS.get("router"));
         BrokerConfig.Segment segment = segment(n, "router", d.segment());
         String overflow = oneOf(n, "router", "overflow", d.overflow(), "reject", "drop-oldest");
-        if ("drop-oldest".equals(overflow)) {
-            notSupported("router.overflow", n.get("overflow"), DROP_OLDEST);
-        }
         int holdTimeout = (int) integer(n, "router", "hold_timeout_s", d.holdTimeoutS(), 1, 86_400);
         Map<String, BrokerConfig.Segment> custom = new LinkedHashMap<>();
         JsonNode c = n.get("custom_segment");

@@ -41,6 +41,8 @@ final class InboundFlow {
     private final Store store;
     private final boolean queueQos0;
     private final BrokerStats stats;
+    /** overflow = "drop-oldest": makes room before a refusal; null under "reject". */
+    private final DropOldest dropOldest;
     /** One line per 10 s at most: a full budget would otherwise cause one line per message. */
     private final RepeatedWarning refused = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private final RepeatedWarning dropped = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
@@ -56,6 +58,7 @@ final class InboundFlow {
         this.store = store;
         this.queueQos0 = queueQos0;
         this.stats = stats;
+        this.dropOldest = admission.budgets().dropOldest() ? new DropOldest(state, batch, admission, stats) : null;
     }
 
     /**
@@ -77,6 +80,9 @@ final class InboundFlow {
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
         Router.Result routed = router.route(m, c.clientId, connected.keySet(), queueQos0);
         Admission.Verdict verdict = admission.admit(m, routed.routes());
+        if (verdict.refused() && dropOldest != null && dropOldest.makeRoom(m, routed.routes())) {
+            verdict = admission.admit(m, routed.routes());
+        }
         if (verdict.refused()) {
             if (!c.reasonCodes) {
                 return false;

@@ -102,7 +102,7 @@ final class OutboundFlow {
      * retained messages. Otherwise a QoS 0 delivery sent before a crash would be queued again by
      * replay and sent twice.
      */
-    private static boolean journaled(SessionState s, Delivery d) {
+    static boolean journaled(SessionState s, Delivery d) {
         return s.persistent() && (d.message().retain() || d.message().qos() > 0);
     }
 

@@ -63,6 +63,14 @@ final class StatsMeters {
         counter("cairn.connections.accepted", "Connections accepted", stats.connectionsAccepted);
         counter("cairn.connections.refused", "CONNECTs refused and connections closed at max_connections",
                 stats.connectionsRefused);
+        gauge("cairn.incomplete.packet.bytes", "Bytes received of packets not complete yet",
+                s -> s.incompletePacketBytes.get());
+        counter("cairn.incomplete.packets.over.ceiling",
+                "Connections closed: their incomplete packet would pass max_incomplete_packet_bytes",
+                stats.incompletePacketsOverCeiling);
+        counter("cairn.incomplete.packets.stalled",
+                "Connections closed: a packet stayed incomplete longer than incomplete_packet_timeout_s",
+                stats.incompletePacketsStalled);
     }
 
     private void bindMessages() {
@@ -86,6 +94,8 @@ final class StatsMeters {
                 stats.publishersDisconnected);
         counter("cairn.qos0.dropped", "QoS 0 deliveries not queued because a budget was full", stats.qos0Dropped);
         counter("cairn.dropped.oldest", "Deliveries dropped under overflow = drop-oldest", stats.droppedOldest);
+        counter("cairn.broker.messages.dropped", "Deliveries of Wills and $SYS messages left out because a budget was full",
+                stats.brokerMessagesDropped);
         counter("cairn.read.pauses", "Times socket reading paused because the engine inbox was full",
                 stats.readPauses);
         counter("cairn.write.pauses", "Times a consumer's pump stopped on a full socket write buffer",
@@ -98,7 +108,8 @@ final class StatsMeters {
         gauge("cairn.subscriptions", "Subscriptions of all sessions", s -> s.subscriptions);
         gauge("cairn.retained.messages", "Retained messages", s -> s.retainedMessages);
         gauge("cairn.held.bytes", "Bytes held for subscribers (queued and in flight), all filters", s -> s.heldBytes);
-        gauge("cairn.held.messages", "Messages held for subscribers, all filters", s -> s.heldMessages);
+        gauge("cairn.held.deliveries", "Deliveries held for subscribers (queued and in flight), all sessions",
+                s -> s.heldMessages);
         gauge("cairn.inbox.bytes", "Bytes waiting in the engine inbox", s -> s.inboxBytes.get());
     }
 

@@ -5,6 +5,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.TimeUnit;
+import io.cairn.stats.BrokerStats;
+
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -30,18 +32,22 @@ public final class IncompletePackets {
 
     /** No ceiling and no timeout in practice: for decoders built without a broker (unit tests). */
     public static IncompletePackets unlimited() {
-        return new IncompletePackets(Long.MAX_VALUE, TimeUnit.DAYS.toSeconds(365));
+        return new IncompletePackets(Long.MAX_VALUE, TimeUnit.DAYS.toSeconds(365), new BrokerStats());
     }
 
     private final long ceiling;
     private final long timeoutNanos;
-    private final AtomicLong held = new AtomicLong();
-    private final LongAdder closedOverCeiling = new LongAdder();
-    private final LongAdder closedStalled = new LongAdder();
+    private final AtomicLong held;
+    private final LongAdder closedOverCeiling;
+    private final LongAdder closedStalled;
     private final RepeatedWarning overCeilingWarning = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private final RepeatedWarning stalledWarning = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
 
-    public IncompletePackets(long ceilingBytes, long timeoutSeconds) {
+    /** Counts into {@code stats} (its incomplete-packet figures are this object's). */
+    public IncompletePackets(long ceilingBytes, long timeoutSeconds, BrokerStats stats) {
+        this.held = stats.incompletePacketBytes;
+        this.closedOverCeiling = stats.incompletePacketsOverCeiling;
+        this.closedStalled = stats.incompletePacketsStalled;
         if (ceilingBytes <= 0 || timeoutSeconds <= 0) {
             throw new IllegalArgumentException("ceiling and timeout must be positive");
         }

@@ -83,6 +83,21 @@ public final class SubscriptionIndex<V> {
         return true;
     }
 
+    /** The client ids subscribed with exactly {@code filter} (read-only; empty if none). */
+    public java.util.Set<String> subscribersOf(String filter) {
+        Node<V> node = root;
+        int start = 0;
+        while (node != null) {
+            int end = filter.indexOf('/', start);
+            node = node.children.get(end < 0 ? filter.substring(start) : filter.substring(start, end));
+            if (end < 0) {
+                break;
+            }
+            start = end + 1;
+        }
+        return node == null ? java.util.Set.of() : java.util.Collections.unmodifiableSet(node.subscribers.keySet());
+    }
+
     /** Number of (client, filter) subscriptions held. */
     public int size() {
         return size;

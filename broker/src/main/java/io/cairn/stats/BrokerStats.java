@@ -32,6 +32,13 @@ public final class BrokerStats {
     /** CONNECTs refused, and connections closed before CONNECT because max_connections was reached. */
     public final LongAdder connectionsRefused = new LongAdder();
 
+    /** Bytes received of packets not complete yet, all connections. */
+    public final AtomicLong incompletePacketBytes = new AtomicLong();
+    /** Connections closed because their incomplete packet would pass the broker-wide ceiling. */
+    public final LongAdder incompletePacketsOverCeiling = new LongAdder();
+    /** Connections closed because a packet stayed incomplete longer than the timeout. */
+    public final LongAdder incompletePacketsStalled = new LongAdder();
+
     // ---- messages (engine); index = QoS
     public final LongAdder[] messagesIn = adders(3);
     public final LongAdder[] messagesOut = adders(3);

@@ -46,6 +46,9 @@ public final class JournalStore implements Store {
     private Journal journal;
     private BrokerState state;
     private long bytesSinceSnapshot;
+    /** Record bytes not durable yet: at most a sixteenth of the heap (64 MiB at most) before the engine waits. */
+    private final PendingBytes pending =
+            new PendingBytes(Math.min(64L << 20, Math.max(1L << 20, Runtime.getRuntime().maxMemory() / 16)));
     private volatile long snapshotSeq; // written by the snapshot thread, read by the engine thread
 
     public JournalStore(Path dir, Journal.Mode mode, long flushIntervalMs, long segmentSize) {
@@ -97,12 +100,23 @@ public final class JournalStore implements Store {
 
     @Override
     public void commit(List<Command> commands, Runnable onDurable) {
+        long bytes = 0;
         for (Command c : commands) {
             byte[] body = CommandCodec.encode(c);
             journal.append(CommandCodec.type(c), body);
-            bytesSinceSnapshot += body.length + 9;
+            bytes += body.length + 9;
         }
-        journal.commit(onDurable);
+        bytesSinceSnapshot += bytes;
+        if (bytes == 0) {
+            journal.commit(onDurable);
+        } else {
+            long held = bytes;
+            pending.acquire(held);
+            journal.commit(() -> {
+                pending.release(held);
+                onDurable.run();
+            });
+        }
         if (bytesSinceSnapshot >= SNAPSHOT_EVERY_BYTES) {
             snapshot();
         }

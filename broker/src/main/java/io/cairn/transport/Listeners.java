@@ -100,7 +100,7 @@ public final class Listeners implements AutoCloseable {
         List<InetSocketAddress> addresses = new ArrayList<>();
         BrokerConfig.Mqtt limits = config.mqtt();
         Authenticator authenticator = Authenticator.withoutCredentials(config.auth().allowAnonymous());
-        incompletePackets = new IncompletePackets(limits.maxIncompletePacketBytes(), limits.incompletePacketTimeoutS());
+        incompletePackets = new IncompletePackets(limits.maxIncompletePacketBytes(), limits.incompletePacketTimeoutS(), stats);
         IncompletePackets incomplete = incompletePackets;
         for (BrokerConfig.Listener l : config.listeners()) {
             if (!l.type().equals("tcp") && !l.type().equals("ws")) {

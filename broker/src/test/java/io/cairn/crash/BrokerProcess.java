@@ -20,7 +20,11 @@ final class BrokerProcess implements AutoCloseable {
     private final File log;
     private Process process;
 
-    BrokerProcess(int port, Path dataDir, String durability, File log) {
+    /** Extra arguments for {@link CrashBrokerMain} (a session's max_queued_messages). */
+    private final List<String> extra;
+
+    BrokerProcess(int port, Path dataDir, String durability, File log, String... extra) {
+        this.extra = List.of(extra);
         this.port = port;
         this.dataDir = dataDir;
         this.durability = durability;
@@ -29,9 +33,11 @@ final class BrokerProcess implements AutoCloseable {
 
     void start() throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), CrashBrokerMain.class.getName(),
-                String.valueOf(port), dataDir.toString(), durability))
+                String.valueOf(port), dataDir.toString(), durability));
+        command.addAll(extra);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream()));
         long deadline = System.currentTimeMillis() + 30_000;

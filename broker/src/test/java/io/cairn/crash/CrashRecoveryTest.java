@@ -50,17 +50,36 @@ class CrashRecoveryTest {
         run(dir, 200, 7);
     }
 
+    /**
+     * Admission control under crashes: sessions may hold 300 messages, and one subscriber is online
+     * for 0.5 s in every 2 s, so its budget is full most of the time and the (3.1.1) publishers are
+     * held, or disconnected and back, again and again. The broker never acknowledges what it cannot
+     * hold, so every acknowledged message still reaches both subscribers.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void acknowledgedMessagesSurvive10SigkillsWithFullBudgetsAndARarelyConnectedSubscriber(@TempDir Path dir)
+            throws Exception {
+        run(dir, 10, 11, 500, "300");
+    }
+
     private void run(Path dir, int kills, long seed) throws Exception {
+        run(dir, kills, seed, 0);
+    }
+
+    /** {@code rareMillis} > 0: the second subscriber is online that long in every four times that long. */
+    private void run(Path dir, int kills, long seed, long rareMillis, String... brokerArgs) throws Exception {
         Random random = new Random(seed);
         int port = freePort();
-        File log = new File("target/crash-broker-" + kills + ".log");
+        File log = new File("target/crash-broker-" + kills + (rareMillis > 0 ? "-budgets" : "") + ".log");
         Checker checker = new Checker();
         Workers workers = new Workers();
         AtomicBoolean stop = new AtomicBoolean();
-        try (BrokerProcess broker = new BrokerProcess(port, dir.resolve("data"), System.getProperty("cairn.crash.durability", "sync"), log)) {
+        try (BrokerProcess broker = new BrokerProcess(port, dir.resolve("data"),
+                System.getProperty("cairn.crash.durability", "sync"), log, brokerArgs)) {
             broker.start();
-            List<Subscriber> subs = List.of(new Subscriber(port, "crash-sub-1", checker, stop, false),
-                    new Subscriber(port, "crash-sub-2", checker, stop, true));
+            List<Subscriber> subs = List.of(new Subscriber(port, "crash-sub-1", checker, stop, false, 0),
+                    new Subscriber(port, "crash-sub-2", checker, stop, true, rareMillis));
             for (Subscriber s : subs) {
                 s.subscribeOnce();
             }
@@ -289,10 +308,13 @@ class CrashRecoveryTest {
         private final Checker checker;
         private final AtomicBoolean stop;
         private final boolean goesOffline;
+        /** > 0: online this long, then offline three times as long, over and over. */
+        private final long rareMillis;
         private final Set<Integer> qos2Held = new HashSet<>();
         private final AtomicBoolean finished = new AtomicBoolean();
 
-        Subscriber(int port, String id, Checker checker, AtomicBoolean stop, boolean goesOffline) {
+        Subscriber(int port, String id, Checker checker, AtomicBoolean stop, boolean goesOffline, long rareMillis) {
+            this.rareMillis = rareMillis;
             this.client = new CrashClient(port, id);
             this.id = id;
             this.checker = checker;
@@ -315,14 +337,14 @@ class CrashRecoveryTest {
 
         @Override
         public void run() {
-            long offlineAt = System.currentTimeMillis() + 3000;
+            long offlineAt = System.currentTimeMillis() + (rareMillis > 0 ? rareMillis : 3000);
             try {
                 client.connect(Long.MAX_VALUE);
                 while (!finished.get()) {
                     if (goesOffline && offlineAt > 0 && System.currentTimeMillis() > offlineAt) {
                         client.close(); // offline across at least one crash
-                        Thread.sleep(3000);
-                        offlineAt = 0;
+                        Thread.sleep(rareMillis > 0 ? 3 * rareMillis : 3000);
+                        offlineAt = rareMillis > 0 ? System.currentTimeMillis() + rareMillis : 0;
                         client.connect(Long.MAX_VALUE);
                     }
                     try {

@@ -1,7 +1,7 @@
 package io.cairn.engine;
 
 import io.cairn.fault.RepeatedWarning;
-import io.cairn.state.Holdings;
+import io.cairn.state.BrokerState;
 import io.cairn.stats.BrokerStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +34,7 @@ final class Holds {
         boolean tryRun();
     }
 
-    private final Holdings holdings;
+    private final BrokerState state;
     private final BrokerStats stats;
     private final ScheduledExecutorService timers;
     private final Consumer<Runnable> submit;
@@ -43,10 +43,11 @@ final class Holds {
     private final LinkedHashSet<Connection> held = new LinkedHashSet<>();
     private final RepeatedWarning holdWarning = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private long releasesSeen;
+    private int subscriptionsSeen;
 
-    Holds(Holdings holdings, BrokerStats stats, ScheduledExecutorService timers, Consumer<Runnable> submit,
+    Holds(BrokerState state, BrokerStats stats, ScheduledExecutorService timers, Consumer<Runnable> submit,
           Consumer<Connection> disconnect, long timeoutSeconds) {
-        this.holdings = holdings;
+        this.state = state;
         this.stats = stats;
         this.timers = timers;
         this.submit = submit;
@@ -80,12 +81,18 @@ final class Holds {
         timers.schedule(() -> submit.accept(() -> expire(c)), nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** After a turn that released deliveries: runs parked work, oldest client first, while it fits. */
+    /**
+     * After a turn that released deliveries or changed subscriptions (a message may route
+     * elsewhere now): runs parked work, oldest client first, while it fits.
+     */
     void retry() {
-        if (held.isEmpty() || holdings.releases() == releasesSeen) {
+        long releases = state.holdings().releases();
+        int subscriptions = state.subscriptions().size();
+        if (held.isEmpty() || (releases == releasesSeen && subscriptions == subscriptionsSeen)) {
             return;
         }
-        releasesSeen = holdings.releases();
+        releasesSeen = releases;
+        subscriptionsSeen = subscriptions;
         List<Connection> done = new ArrayList<>();
         for (Connection c : held) {
             if (!c.current || drain(c)) {

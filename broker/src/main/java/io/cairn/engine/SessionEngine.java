@@ -83,7 +83,7 @@ public final class SessionEngine implements AutoCloseable {
         this.subscriptions = new Subscriptions(state, batch, outbound, limits, admission);
         this.sessions = new SessionLifecycle(state, batch, connected, inbound, outbound, timers, this::submit,
                 queueQos0);
-        this.holds = new Holds(state.holdings(), stats, timers, this::submit, this::disconnectHeld,
+        this.holds = new Holds(state, stats, timers, this::submit, this::disconnectHeld,
                 limits.holdTimeoutSeconds());
         this.gauges = new EngineGauges(state, connected, stats);
         long heap = Runtime.getRuntime().maxMemory();

@@ -93,8 +93,8 @@ run() { # name mqtt-version subscriber-mode
     end_rss=$(rss_kb "$BROKER")
     local delivered="-"
     if [ "$mode" = offline ]; then # the subscriber returns: everything acknowledged must arrive
-        delivered=$(timeout 60 mosquitto_sub -p "$PORT" -V "$v" -c -i offline-sub -q 1 -t 'flood/#' -W 5 -F '@' \
-            "${expiry[@]}" 2>/dev/null | grep -c '@' || true)
+        delivered=$(timeout 60 mosquitto_sub -p "$PORT" -V "$v" -c -i offline-sub -q 1 -t 'flood/#' -W 5 -F 'm' \
+            "${expiry[@]}" 2>/dev/null | grep -c '^m$' || true)
     fi
     printf '| %s | %s | %s | %s | %s | %d | %d | %d | %d | %d |\n' "$name" "${acked:-?}" "$refused" \
         "$(metric cairn_publishers_held_total)" "$delivered" "$(( held / 1024 ))" "$(( (end_heap - base_heap) ))" \

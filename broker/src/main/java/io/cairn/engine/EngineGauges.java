@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Publishes the engine's gauges into {@link BrokerStats} after every turn: sessions, subscriptions,
  * retained messages and what is held; the per-pattern figures (a walk over every filter account) at
- * most once a second.
+ * most once a second, when it also drops the accounts that hold nothing.
  *
  * <p>Threading: engine thread only; it writes volatile fields that any thread reads.
  */
@@ -39,6 +39,7 @@ final class EngineGauges {
         stats.heldMessages = state.holdings().deliveries();
         if (nowMillis - patternsAt >= PATTERN_INTERVAL_MILLIS) {
             patternsAt = nowMillis;
+            state.holdings().pruneEmpty();
             stats.heldByPattern = byPattern();
         }
     }

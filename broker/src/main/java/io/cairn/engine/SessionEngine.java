@@ -63,6 +63,8 @@ public final class SessionEngine implements AutoCloseable {
     /** Inbox bytes above which reading pauses; it resumes at half. */
     private final long inboxHighBytes;
     private final Queue<Runnable> drainWaiters = new ConcurrentLinkedQueue<>();
+    /** Inbox bytes the current turn took (engine thread). */
+    private long takenFromInbox;
     private volatile boolean accepting = true;
     private boolean stopping;
 
@@ -121,7 +123,7 @@ public final class SessionEngine implements AutoCloseable {
         long size = p.payload().length + p.topic().length() + 64L;
         stats.inboxBytes.addAndGet(size);
         submit(() -> {
-            stats.inboxBytes.addAndGet(-size);
+            takenFromInbox += size; // subtracted once per turn: one contended update instead of one per message
             if (c.current) {
                 holds.runOrPark(c, () -> inbound.publish(c, p));
             }
@@ -247,6 +249,8 @@ public final class SessionEngine implements AutoCloseable {
                 r.run();
             }
             work.clear();
+            stats.inboxBytes.addAndGet(-takenFromInbox);
+            takenFromInbox = 0;
             holds.retry();
             gauges.publish(batch.now());
             batch.commit(store);

@@ -30,6 +30,9 @@ public final class Admission {
     private final Budgets budgets;
     /** Bytes this message would add to each account, over the routes admitted so far. */
     private final IdentityHashMap<HeldAccount, Long> adding = new IdentityHashMap<>();
+    /** The account added to last, and its addition: routes mostly share one filter's account. */
+    private HeldAccount lastAccount;
+    private long lastAdded;
 
     public Admission(BrokerState state, Budgets budgets) {
         this.state = state;
@@ -55,6 +58,7 @@ public final class Admission {
 
     private Verdict admit(Message m, List<Command.Route> routes, boolean mayRefuse) {
         adding.clear();
+        lastAccount = null;
         long total = 0;
         List<Command.Route> admitted = new ArrayList<>(routes.size());
         int dropped = 0;
@@ -107,7 +111,7 @@ public final class Admission {
 
     private boolean fitsAccounts(HeldAccount[] via, Message m) {
         for (HeldAccount a : via) {
-            if (a.bytes() + adding.getOrDefault(a, 0L) + cost(a, m) > a.capacity()) {
+            if (a.bytes() + added(a) + cost(a, m) > a.capacity()) {
                 return false;
             }
         }
@@ -122,14 +126,26 @@ public final class Admission {
         return c;
     }
 
-    /** The message's bytes count once per account: only its first holder there pays for them. */
+    /**
+     * The message's bytes count once per account: only its first holder there pays for them. The
+     * message is new (admission is asked before it is held anywhere), so no account holds it yet.
+     */
     private long cost(HeldAccount a, Message m) {
-        return a.holds(m) || adding.containsKey(a) ? Holdings.DELIVERY_OVERHEAD : m.footprint() + Holdings.DELIVERY_OVERHEAD;
+        return a == lastAccount || adding.containsKey(a) ? Holdings.DELIVERY_OVERHEAD : HeldAccount.firstCost(m);
+    }
+
+    private long added(HeldAccount a) {
+        return a == lastAccount ? lastAdded : adding.getOrDefault(a, 0L);
     }
 
     private void record(HeldAccount[] via, Message m) {
         for (HeldAccount a : via) {
-            adding.merge(a, cost(a, m), Long::sum);
+            long total = added(a) + cost(a, m);
+            if (lastAccount != null && lastAccount != a) {
+                adding.put(lastAccount, lastAdded); // the fast slot moves to a; keep the other's sum
+            }
+            lastAccount = a; // its sum lives in lastAdded while it is last (a value in the map is stale then)
+            lastAdded = total;
         }
     }
 }

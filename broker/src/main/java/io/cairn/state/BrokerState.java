@@ -74,6 +74,7 @@ public final class BrokerState {
             }
             for (SessionState.Inflight f : s.inflight().values()) {
                 holdings.hold(f.delivery, holdings.accountsFor(s, f.delivery.message().topic()));
+                holdings.fly(f.delivery);
             }
         }
     }
@@ -118,6 +119,7 @@ public final class BrokerState {
     public void restoreSubscription(String clientId, String filter, SubscriptionOptions options) {
         sessions.get(clientId).subscriptions().put(filter, options);
         subscriptions.put(clientId, filter, options);
+        holdings.subscriptionsChanged();
     }
 
     public void restoreRetained(Message m) {
@@ -217,7 +219,7 @@ public final class BrokerState {
             withSession(c.clientId(), s -> {
                 SessionState.Inflight f = s.complete(c.packetId());
                 if (f != null) {
-                    holdings.release(f.delivery);
+                    holdings.release(f.delivery, true);
                 }
             });
             return null;
@@ -228,7 +230,7 @@ public final class BrokerState {
             withSession(c.clientId(), s -> {
                 Delivery d = s.dropQueued(c.messageId());
                 if (d != null) {
-                    holdings.release(d);
+                    holdings.release(d, false);
                 }
             });
             return null;
@@ -264,10 +266,10 @@ public final class BrokerState {
                 subscriptions.remove(clientId, filter);
             }
             for (Delivery d : s.queue()) {
-                holdings.release(d);
+                holdings.release(d, false);
             }
             for (SessionState.Inflight f : s.inflight().values()) {
-                holdings.release(f.delivery);
+                holdings.release(f.delivery, true);
             }
         }
     }
@@ -279,13 +281,14 @@ public final class BrokerState {
         }
         s.subscriptions().put(c.filter(), c.options());
         subscriptions.put(c.clientId(), c.filter(), c.options());
+        holdings.subscriptionsChanged();
         int[] ids = c.options().subscriptionId() == 0 ? Delivery.NO_IDS : new int[] {c.options().subscriptionId()};
         for (String topic : c.retainedTopics()) {
             Message m = retained.get(topic);
             if (m != null) {
                 // retained messages sent because of a SUBSCRIBE always carry RETAIN=1 [MQTT-3.3.1-8]
                 Delivery d = new Delivery(m, Math.min(m.qos(), c.options().qos()), true, ids);
-                holdings.hold(d, new HeldAccount[] {holdings.account(c.filter())});
+                holdings.hold(d, holdings.account(c.filter()).alone);
                 s.enqueue(d);
             }
         }
@@ -295,6 +298,7 @@ public final class BrokerState {
         SessionState s = sessions.get(c.clientId());
         if (s != null && s.subscriptions().remove(c.filter()) != null) {
             subscriptions.remove(c.clientId(), c.filter());
+            holdings.subscriptionsChanged();
         }
     }
 
@@ -331,6 +335,7 @@ public final class BrokerState {
         Delivery d = s.takeQueued(c.messageId());
         if (d != null) {
             s.assign(c.packetId(), d);
+            holdings.fly(d);
         }
     }
 }

@@ -50,7 +50,7 @@ public final class Delivery {
         return subscriptionIds;
     }
 
-    /** What holding this delivery costs its session: the message and the delivery's own bookkeeping. */
+    /** What holding this delivery queued costs its session: the message and the delivery's own bookkeeping. */
     public long cost() {
         return message.footprint() + Holdings.DELIVERY_OVERHEAD;
     }

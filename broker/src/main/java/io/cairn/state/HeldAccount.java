@@ -20,6 +20,8 @@ public final class HeldAccount {
     private long deliveries;
     private long capacity = Long.MAX_VALUE;
     private String pattern = "default";
+    /** This account alone: what a delivery through a single filter is held in (shared, never written). */
+    final HeldAccount[] alone = {this};
 
     HeldAccount(String filter) {
         this.filter = filter;
@@ -58,9 +60,18 @@ public final class HeldAccount {
         return holders.containsKey(m);
     }
 
-    /** The bytes holding one more delivery of {@code m} would add. */
+    /** The bytes holding one more (queued) delivery of {@code m} would add. */
     public long costOf(Message m) {
-        return (holds(m) ? 0 : m.footprint()) + Holdings.DELIVERY_OVERHEAD;
+        return holds(m) ? Holdings.DELIVERY_OVERHEAD : firstCost(m);
+    }
+
+    /** What the first delivery of {@code m} in an account costs: the message, its holder entry, the delivery. */
+    public static long firstCost(Message m) {
+        return m.footprint() + Holdings.HOLDER_OVERHEAD + Holdings.DELIVERY_OVERHEAD;
+    }
+
+    void addBytes(long delta) {
+        bytes += delta;
     }
 
     /** The oldest message held, or null. */
@@ -80,7 +91,7 @@ public final class HeldAccount {
         int[] n = holders.get(m);
         if (n == null) {
             holders.put(m, new int[] {1});
-            added += m.footprint();
+            added += m.footprint() + Holdings.HOLDER_OVERHEAD;
         } else {
             n[0]++;
         }
@@ -98,7 +109,7 @@ public final class HeldAccount {
         long freed = Holdings.DELIVERY_OVERHEAD;
         if (--n[0] == 0) {
             holders.remove(m);
-            freed += m.footprint();
+            freed += m.footprint() + Holdings.HOLDER_OVERHEAD;
         }
         bytes -= freed;
         deliveries--;

@@ -21,12 +21,12 @@ import java.util.function.Consumer;
  */
 public final class Holdings {
 
-    /**
-     * Heap bytes one delivery costs beyond its message: the Delivery object, its slot in the
-     * session's queue or in-flight map, and its holder count in the filter account (measured, see
-     * HeldBytesMeasurementTest).
-     */
-    public static final long DELIVERY_OVERHEAD = 96;
+    /** Heap bytes of a queued delivery beyond its message: the Delivery object and its queue slot. */
+    public static final long DELIVERY_OVERHEAD = 40;
+    /** Heap bytes a delivery costs more while in flight: its Inflight entry, map node and key. */
+    public static final long IN_FLIGHT_OVERHEAD = 80;
+    /** Heap bytes of a message's holder entry in one filter account (charged with the message). */
+    public static final long HOLDER_OVERHEAD = 72;
 
     /** The account of deliveries whose session no longer has a filter matching their topic. */
     public static final String UNSUBSCRIBED = "(unsubscribed)";
@@ -36,6 +36,8 @@ public final class Holdings {
     private long bytes;
     private long deliveries;
     private long releases;
+    /** Changes whenever an answer of {@link #accountsFor} may change: subscriptions, pruned accounts. */
+    private long generation;
 
     /** Sets how a new account gets its capacity (the engine's budgets); applied to existing accounts too. */
     public void useBudgets(Consumer<HeldAccount> budgets) {
@@ -73,13 +75,33 @@ public final class Holdings {
         return a;
     }
 
-    /** The accounts a delivery of {@code topic} to {@code s} is held in: its filters matching the topic. */
+    /**
+     * The accounts a delivery of {@code topic} to {@code s} is held in: its filters matching the
+     * topic. The answer is kept per session until the subscriptions change: a session mostly gets
+     * the same topics again, and admission and apply both ask for every delivery.
+     */
     public HeldAccount[] accountsFor(SessionState s, String topic) {
+        if (s.viaGeneration == generation && topic.equals(s.viaTopic)) {
+            return s.via;
+        }
+        HeldAccount[] via = match(s, topic);
+        s.viaTopic = topic;
+        s.via = via;
+        s.viaGeneration = generation;
+        return via;
+    }
+
+    /** A subscription was added or removed: answers of {@link #accountsFor} may differ now. */
+    void subscriptionsChanged() {
+        generation++;
+    }
+
+    private HeldAccount[] match(SessionState s, String topic) {
         Map<String, SubscriptionOptions> subs = s.subscriptions();
         if (subs.size() == 1) {
             String only = subs.keySet().iterator().next();
             if (Topics.matches(only, topic)) {
-                return new HeldAccount[] {account(only)};
+                return account(only).alone;
             }
         } else {
             List<HeldAccount> matched = new ArrayList<>(2);
@@ -92,7 +114,7 @@ public final class Holdings {
                 return matched.toArray(new HeldAccount[0]);
             }
         }
-        return new HeldAccount[] {account(UNSUBSCRIBED)};
+        return account(UNSUBSCRIBED).alone;
     }
 
     void hold(Delivery d, HeldAccount[] via) {
@@ -103,11 +125,20 @@ public final class Holdings {
         deliveries++;
     }
 
-    void release(Delivery d) {
+    /** A queued delivery moves into flight (it got a packet id). */
+    void fly(Delivery d) {
+        for (HeldAccount a : d.heldVia) {
+            a.addBytes(IN_FLIGHT_OVERHEAD);
+            bytes += IN_FLIGHT_OVERHEAD;
+        }
+    }
+
+    void release(Delivery d, boolean inFlight) {
         for (HeldAccount a : d.heldVia) {
             bytes -= a.release(d.message());
-            if (a.isEmpty()) {
-                accounts.remove(a.filter());
+            if (inFlight) {
+                a.addBytes(-IN_FLIGHT_OVERHEAD);
+                bytes -= IN_FLIGHT_OVERHEAD;
             }
         }
         d.heldVia = Delivery.NOT_HELD;
@@ -115,8 +146,19 @@ public final class Holdings {
         releases++;
     }
 
+    /**
+     * Forgets the accounts that hold nothing (kept meanwhile so that a filter whose messages come
+     * and go, as they do for online subscribers, does not create its account for every message).
+     */
+    public void pruneEmpty() {
+        if (accounts.values().removeIf(HeldAccount::isEmpty)) {
+            generation++; // a session's kept answer may name a removed account
+        }
+    }
+
     /** Forgets every count (before a recount of restored state). */
     void clear() {
+        generation++;
         accounts.clear();
         bytes = 0;
         deliveries = 0;

@@ -50,6 +50,10 @@ public final class SessionState {
     private long expiresAtMillis;
     /** While offline with a Will waiting: when it is published, else 0. */
     private long willAtMillis;
+    /** {@link Holdings#accountsFor}'s last answer for this session: its topic, accounts and generation. */
+    String viaTopic;
+    HeldAccount[] via;
+    long viaGeneration;
 
     SessionState(String clientId, long expiryInterval, Will will) {
         this.clientId = clientId;
@@ -143,8 +147,8 @@ public final class SessionState {
     }
 
     public void restoreInflight(int packetId, Delivery d, boolean released) {
-        assign(packetId, d).released = released;
         heldBytes += d.cost();
+        assign(packetId, d).released = released;
     }
 
     public void restoreInbound(int packetId) {
@@ -226,7 +230,7 @@ public final class SessionState {
     Inflight complete(int packetId) {
         Inflight f = inflight.remove(packetId);
         if (f != null) {
-            heldBytes -= f.delivery.cost();
+            heldBytes -= f.delivery.cost() + Holdings.IN_FLIGHT_OVERHEAD;
         }
         return f;
     }
@@ -234,6 +238,7 @@ public final class SessionState {
     Inflight assign(int packetId, Delivery d) {
         Inflight f = new Inflight(packetId, d);
         inflight.put(packetId, f);
+        heldBytes += Holdings.IN_FLIGHT_OVERHEAD;
         lastPacketId = packetId;
         return f;
     }

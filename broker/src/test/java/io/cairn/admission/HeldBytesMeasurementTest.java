@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HeldBytesMeasurementTest {
 
-    private static final int MESSAGES = 30_000;
+    private static final int MESSAGES = 60_000;
     private static final int WINDOW = 200;
 
     @Test

@@ -57,29 +57,37 @@ public final class Admission {
     }
 
     private Verdict admit(Message m, List<Command.Route> routes, boolean mayRefuse) {
-        adding.clear();
+        if (!adding.isEmpty()) {
+            adding.clear(); // IdentityHashMap.clear() fills its whole table: only when used
+        }
         lastAccount = null;
         long total = 0;
-        List<Command.Route> admitted = new ArrayList<>(routes.size());
-        int dropped = 0;
-        for (Command.Route r : routes) {
+        List<Command.Route> admitted = null; // a copy only once a route is left out
+        for (int i = 0; i < routes.size(); i++) {
+            Command.Route r = routes.get(i);
             SessionState s = state.session(r.clientId());
-            if (s == null) {
-                continue;
+            boolean fits = s == null; // a route to a session that is gone costs nothing (apply skips it)
+            if (s != null) {
+                HeldAccount[] via = state.holdings().accountsFor(s, m.topic());
+                long cost = costIn(via, m);
+                fits = fitsSession(s, m) && fitsAccounts(via, m)
+                        && state.holdings().bytes() + total + cost <= budgets.ceilingBytes();
+                if (fits) {
+                    total += cost;
+                    record(via, m);
+                }
             }
-            HeldAccount[] via = state.holdings().accountsFor(s, m.topic());
-            long cost = costIn(via, m);
-            if (fitsSession(s, m) && fitsAccounts(via, m) && state.holdings().bytes() + total + cost <= budgets.ceilingBytes()) {
-                admitted.add(r);
-                total += cost;
-                record(via, m);
-            } else if (r.qos() > 0 && mayRefuse) {
+            if (!fits && r.qos() > 0 && mayRefuse) {
                 return new Verdict(List.of(), true, 0);
-            } else {
-                dropped++;
+            }
+            if (!fits && admitted == null) {
+                admitted = new ArrayList<>(routes.subList(0, i));
+            } else if (fits && admitted != null) {
+                admitted.add(r);
             }
         }
-        return new Verdict(admitted, false, dropped);
+        return admitted == null ? new Verdict(routes, false, 0)
+                : new Verdict(admitted, false, routes.size() - admitted.size());
     }
 
     /**

@@ -30,14 +30,14 @@ final class RetainedIndex {
 
     void put(Message m) {
         Node node = root;
-        for (String level : m.topic().split("/", -1)) {
+        for (String level : io.cairn.topic.Topics.levels(m.topic())) {
             node = node.children.computeIfAbsent(level, l -> new Node());
         }
         node.message = m;
     }
 
     void remove(String topic) {
-        String[] levels = topic.split("/", -1);
+        String[] levels = io.cairn.topic.Topics.levels(topic);
         List<Node> path = new ArrayList<>(levels.length + 1);
         Node node = root;
         path.add(node);
@@ -56,7 +56,7 @@ final class RetainedIndex {
 
     /** Calls {@code out} with every retained message whose topic the (valid) filter matches. */
     void match(String filter, Consumer<Message> out) {
-        String[] levels = filter.split("/", -1);
+        String[] levels = io.cairn.topic.Topics.levels(filter);
         List<Node> nodes = new ArrayList<>();
         List<Integer> depths = new ArrayList<>();
         nodes.add(root);

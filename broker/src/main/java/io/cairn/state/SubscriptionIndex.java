@@ -62,7 +62,7 @@ public final class SubscriptionIndex<V> {
 
     /** Removes the subscription; returns whether there was one. Empty branches are pruned. */
     public boolean remove(String clientId, String filter) {
-        String[] levels = filter.split("/", -1);
+        String[] levels = io.cairn.topic.Topics.levels(filter);
         List<Node<V>> path = new ArrayList<>(levels.length + 1);
         Node<V> node = root;
         path.add(node);
@@ -105,7 +105,7 @@ public final class SubscriptionIndex<V> {
 
     /** Calls the visitor for every subscription whose filter matches the topic name. */
     public void match(String topic, Visitor<V> visitor) {
-        String[] levels = topic.split("/", -1);
+        String[] levels = io.cairn.topic.Topics.levels(topic);
         // [MQTT-4.7.2-1]: wildcards at the first level do not match '$' topics
         boolean system = topic.startsWith("$");
         // each trie node sits at one depth, so each is visited at most once

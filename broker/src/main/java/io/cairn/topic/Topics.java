@@ -9,6 +9,27 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Topics {
 
+    /**
+     * The levels of a topic name or filter ("a//b" has three, the middle one empty), as
+     * {@code split("/", -1)} gives them but without its intermediate list: matching splits every
+     * published topic, so this is on the engine's hot path.
+     */
+    public static String[] levels(String name) {
+        int n = 1;
+        for (int i = name.indexOf('/'); i >= 0; i = name.indexOf('/', i + 1)) {
+            n++;
+        }
+        String[] levels = new String[n];
+        int start = 0;
+        for (int k = 0; k < n - 1; k++) {
+            int end = name.indexOf('/', start);
+            levels[k] = name.substring(start, end);
+            start = end + 1;
+        }
+        levels[n - 1] = name.substring(start);
+        return levels;
+    }
+
     /** Longest name or filter the protocol can carry, in UTF-8 bytes [MQTT-4.7.3-3]. */
     public static final int MAX_BYTES = 65535;
 

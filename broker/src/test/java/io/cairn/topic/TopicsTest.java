@@ -10,6 +10,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TopicsTest {
 
     @Test
+    void levelsAreWhatSplitGivesIncludingEmptyLevels() {
+        for (String name : new String[] {"", "/", "a", "a/b", "a//b", "/a/", "//", "sport/tennis/#", "+/+"}) {
+            org.assertj.core.api.Assertions.assertThat(Topics.levels(name)).as(name).containsExactly(name.split("/", -1));
+        }
+    }
+
+    @Test
     void filterValidity() {
         assertThat(List.of("#", "+", "a/#", "a/+/b", "+/+", "/", "a//b", "+/#", "sport/tennis/#", "/#", "+/", "$SYS/#",
                 "a b/ c", "//"))

@@ -35,8 +35,11 @@ import java.util.concurrent.CountDownLatch;
  * metrics, stop accepting, stop the engine (5.0 clients get DISCONNECT 0x8B), let the store write
  * what it holds and run its last callbacks, then stop the event loops, then release the directory.
  *
- * <p>Threading: {@code start} and {@code close} may be called from any thread; {@code close} is
- * idempotent.
+ * <p>{@link #reload} (SIGHUP) re-reads what can change without a restart: today the certificates and
+ * keys of tls and wss listeners.
+ *
+ * <p>Threading: {@code start}, {@code reload} and {@code close} may be called from any thread;
+ * {@code close} is idempotent; {@code reload} and {@code close} are serialised.
  */
 public final class Broker implements AutoCloseable {
 
@@ -146,6 +149,29 @@ public final class Broker implements AutoCloseable {
     /** The bound address of the metrics endpoint, or null without {@code [metrics] bind}. */
     public InetSocketAddress metricsAddress() {
         return metrics.address();
+    }
+
+    /**
+     * Re-reads the files the broker can take up while running, without dropping a connection: the
+     * certificates and keys of tls and wss listeners (new connections get the new ones). What fails
+     * to load keeps its previous state, and is logged with the reason. Returns true when everything
+     * reloaded.
+     */
+    public synchronized boolean reload() {
+        if (closed.getCount() == 0) {
+            return false;
+        }
+        boolean ok = true;
+        for (Map.Entry<String, String> e : listeners.reloadTls().entrySet()) {
+            if (e.getValue() == null) {
+                log.info("reload: {} listener: certificate and key reloaded", e.getKey());
+            } else {
+                ok = false;
+                log.warn("reload: {} listener keeps its previous certificate: {}", e.getKey(), e.getValue());
+            }
+        }
+        // password file and ACL: reloaded here too once they exist (the security half of issue 10)
+        return ok;
     }
 
     /** Blocks until the broker is closed. */

@@ -25,7 +25,8 @@ import java.util.concurrent.CountDownLatch;
  * The command line: {@code cairn [--config FILE]} runs the broker in the foreground;
  * {@code check-config FILE} validates a file; {@code repair DIR} repairs a damaged journal.
  *
- * <p>Threading: runs on the main thread; a shutdown hook closes the broker on SIGTERM / Ctrl-C.
+ * <p>Threading: runs on the main thread; a shutdown hook closes the broker on SIGTERM / Ctrl-C;
+ * SIGHUP calls {@link Broker#reload} on the JVM's signal thread.
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = Cairn.Version.class,
         description = "An MQTT broker that acknowledges only what is on disk.",
@@ -69,6 +70,11 @@ public final class Cairn implements Callable<Integer> {
             return 3;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "cairn-shutdown"));
+        // SIGHUP: re-read certificates and keys (as Mosquitto does), without dropping connections
+        Signal.handle(new Signal("HUP"), s -> {
+            LoggerFactory.getLogger(Cairn.class).info("SIGHUP: reloading");
+            broker.reload();
+        });
         stopRequested.await();
         broker.close();
         return 0;

@@ -19,14 +19,43 @@ public record BrokerConfig(
         Metrics metrics,
         Auth auth) {
 
-    /** One network listener. {@code path} is used by ws/wss only; cert/key by tls/wss only. */
+    /**
+     * One network listener. {@code path} and {@code allowedOrigins} are used by ws/wss only
+     * ({@code allowedOrigins} null = any origin); cert, key, clientCa and useIdentityAsUsername by
+     * tls/wss only.
+     */
     public record Listener(String type, String host, int port, String path,
-                           Path cert, Path key, Path clientCa, boolean useIdentityAsUsername) {
+                           Path cert, Path key, Path clientCa, boolean useIdentityAsUsername,
+                           List<String> allowedOrigins) {
         public static Listener tcp(String host, int port) {
-            return new Listener("tcp", host, port, null, null, null, null, false);
+            return new Listener("tcp", host, port, null, null, null, null, false, null);
         }
         public static Listener ws(String host, int port, String path) {
-            return new Listener("ws", host, port, path, null, null, null, false);
+            return new Listener("ws", host, port, path, null, null, null, false, null);
+        }
+        /** A tls listener serving {@code cert} (PEM chain) with {@code key} (PEM, PKCS#8 or PKCS#1). */
+        public static Listener tls(String host, int port, Path cert, Path key) {
+            return new Listener("tls", host, port, null, cert, key, null, false, null);
+        }
+        /** A wss listener on {@code path}. */
+        public static Listener wss(String host, int port, String path, Path cert, Path key) {
+            return new Listener("wss", host, port, path, cert, key, null, false, null);
+        }
+        /** True for tls and wss. */
+        public boolean isTls() {
+            return type.equals("tls") || type.equals("wss");
+        }
+        /** True for ws and wss. */
+        public boolean isWebSocket() {
+            return type.equals("ws") || type.equals("wss");
+        }
+        /** A copy requiring client certificates signed by {@code ca}; the CN is the user name if {@code identity}. */
+        public Listener withClientCa(Path ca, boolean identity) {
+            return new Listener(type, host, port, path, cert, key, ca, identity, allowedOrigins);
+        }
+        /** A copy accepting WebSocket upgrades only from these origins. */
+        public Listener withAllowedOrigins(List<String> origins) {
+            return new Listener(type, host, port, path, cert, key, clientCa, useIdentityAsUsername, List.copyOf(origins));
         }
     }
 

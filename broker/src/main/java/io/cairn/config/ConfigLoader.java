@@ -34,7 +34,8 @@ import java.util.regex.Pattern;
 public final class ConfigLoader {
 
     private static final Map<String, Set<String>> KNOWN_KEYS = Map.of(
-            "listeners", Set.of("type", "bind", "path", "cert", "key", "client_ca", "use_identity_as_username"),
+            "listeners", Set.of("type", "bind", "path", "cert", "key", "client_ca", "use_identity_as_username",
+                    "allowed_origins"),
             "storage", Set.of("dir", "durability", "flush_interval_ms", "segment_size"),
             "mqtt", Set.of("max_keepalive", "receive_maximum", "max_inflight", "max_packet_size", "max_qos",
                     "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
@@ -45,7 +46,6 @@ public final class ConfigLoader {
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
 
     /** Why a key that is parsed and validated still stops start-up; each goes when its issue lands. */
-    private static final String TLS = "TLS arrives with the TLS/security issue";
     private static final String SECURITY = "password and ACL files arrive with the TLS/security issue";
     private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
             + "password checking arrives with the TLS/security issue";
@@ -131,28 +131,53 @@ public final class ConfigLoader {
         Path key = file(l, at, "key");
         Path clientCa = file(l, at, "client_ca");
         boolean identity = bool(l, at, "use_identity_as_username", false);
+        List<String> origins = origins(l, at, web);
         tlsKeys(l, at, type, cert != null && key != null);
         return bind == null ? null
-                : new BrokerConfig.Listener(type, bind.host, bind.port, path, cert, key, clientCa, identity);
+                : new BrokerConfig.Listener(type, bind.host, bind.port, path, cert, key, clientCa, identity, origins);
     }
 
-    /** TLS listeners and their keys are validated, then refused until TLS is served. */
+    /** {@code allowed_origins}: a non-empty list of non-empty strings, ws and wss only; absent = null (any). */
+    private List<String> origins(JsonNode l, String at, boolean web) {
+        JsonNode v = l.get("allowed_origins");
+        if (v == null) {
+            return null;
+        }
+        if (!web) {
+            error(at + ".allowed_origins", v, "only for ws and wss listeners");
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        v.forEach(o -> out.add(o.isTextual() ? o.asText() : ""));
+        if (!v.isArray() || out.isEmpty() || out.contains("")) {
+            error(at + ".allowed_origins", v, "a list of origins such as [\"https://app.example.com\"]");
+            return null;
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * cert and key are required on tls and wss listeners and refused elsewhere, as are client_ca and
+     * use_identity_as_username; the identity needs client_ca, since only a verified certificate names anyone.
+     */
     private void tlsKeys(JsonNode l, String at, String type, boolean hasCertAndKey) {
         boolean tls = type.equals("tls") || type.equals("wss");
         if (tls) {
-            notSupported(at + ".type", l.get("type"), TLS);
-            notSupported(l, at, Set.of("cert", "key", "client_ca", "use_identity_as_username"), TLS);
             if (!hasCertAndKey) {
                 error(at + ".cert", l.get("cert"), "cert and key (PEM files) are required for " + type + " listeners");
             }
+            JsonNode identity = l.get("use_identity_as_username");
+            if (identity != null && identity.asBoolean(false) && !l.has("client_ca")) {
+                error(at + ".use_identity_as_username", identity,
+                        "true only with client_ca (the user name comes from a client certificate the broker verified)");
+            }
             return;
         }
-        for (String k : List.of("cert", "key", "client_ca")) {
+        for (String k : List.of("cert", "key", "client_ca", "use_identity_as_username")) {
             if (l.has(k)) {
                 error(at + "." + k, l.get(k), "only for tls and wss listeners");
             }
         }
-        notSupported(l, at, Set.of("use_identity_as_username"), TLS);
     }
 
     /** Two listeners cannot bind the same port on overlapping addresses (port 0 picks a free one). */

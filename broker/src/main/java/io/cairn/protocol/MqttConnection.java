@@ -13,6 +13,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
@@ -53,6 +55,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * are open: its CONNECT is answered with a refusal.
      */
     public static final AttributeKey<Boolean> OVER_CONNECTION_LIMIT = AttributeKey.valueOf("cairn.overConnectionLimit");
+    /**
+     * Set by a TLS listener with {@code use_identity_as_username} once the handshake verified the
+     * client certificate: its subject CN, which replaces whatever user name the CONNECT carries.
+     */
+    public static final AttributeKey<String> CERTIFICATE_USERNAME = AttributeKey.valueOf("cairn.certificateUsername");
     /** Time a new connection gets to send CONNECT. */
     private static final long CONNECT_TIMEOUT_SECONDS = 20;
 
@@ -189,7 +196,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             refuseOverConnectionLimit();
             return;
         }
-        ConnectHandler.Result result = connectHandler.handle(m);
+        ConnectHandler.Result result = connectHandler.handle(withCertificateUsername(m));
         if (result instanceof ConnectHandler.Refused r) {
             log.debug("CONNECT refused ({}): {}", r.why(), ctx.channel().remoteAddress());
             if (r.code() >= 0) {
@@ -211,6 +218,24 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
                 a.sendWindow(), a.maxPacketSize());
         engine.connect(connection);
+    }
+
+    /** The CONNECT as authentication must see it: with the certificate's CN as user name, if the listener says so. */
+    private MqttConnectMessage withCertificateUsername(MqttConnectMessage m) {
+        String identity = ctx.channel().attr(CERTIFICATE_USERNAME).get();
+        if (identity == null) {
+            return m;
+        }
+        MqttConnectVariableHeader h = m.variableHeader();
+        MqttConnectPayload p = m.payload();
+        log.debug("{}: user name '{}' from the client certificate replaces {}", ctx.channel().remoteAddress(), identity,
+                h.hasUserName() ? "'" + p.userName() + "'" : "none");
+        MqttConnectVariableHeader header = new MqttConnectVariableHeader(h.name(), h.version(), true, h.hasPassword(),
+                h.isWillRetain(), h.willQos(), h.isWillFlag(), h.isCleanSession(), h.keepAliveTimeSeconds(),
+                h.properties());
+        MqttConnectPayload payload = new MqttConnectPayload(p.clientIdentifier(), p.willProperties(), p.willTopic(),
+                p.willMessageInBytes(), identity, p.passwordInBytes());
+        return new MqttConnectMessage(m.fixedHeader(), header, payload);
     }
 
     /**

@@ -22,6 +22,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import org.slf4j.Logger;
@@ -31,12 +32,18 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Binds the configured listeners and builds each connection's pipeline:
- * [websocket framing] -> {@link MqttPacketDecoder} -> {@link MqttEncoder} -> {@link MqttConnection}.
+ * [TLS: SslHandler -> {@link TlsHandshake}] -> [WebSocket: HTTP codec -> {@link WebSocketGate} ->
+ * handshake and framing -> {@link WebSocketFrames}] -> {@link MqttPacketDecoder} -> {@link MqttEncoder}
+ * -> {@link MqttConnection}. tls and wss listeners read their certificates and keys in {@link #bind}
+ * (a file that cannot be used stops start-up, naming it) and again in {@link #reloadTls}
+ * ({@link ServerTls}).
  *
  * <p>Start-up is in two steps so that a broker that cannot bind its ports writes nothing:
  * {@link #bind} reserves every port without accepting connections, and {@link #open} starts
@@ -79,6 +86,8 @@ public final class Listeners implements AutoCloseable {
     private final EventLoopGroup workers;
     private final List<Channel> bound = new ArrayList<>();
     private final List<BrokerConfig.Listener> boundConfigs = new ArrayList<>();
+    /** The TLS contexts of tls and wss listeners, in configuration order. */
+    private final List<ServerTls> tlsListeners = new ArrayList<>();
     private volatile SessionEngine engine;
 
     private final BrokerStats stats;
@@ -105,9 +114,7 @@ public final class Listeners implements AutoCloseable {
         incompletePackets = new IncompletePackets(limits.maxIncompletePacketBytes(), limits.incompletePacketTimeoutS(), stats);
         IncompletePackets incomplete = incompletePackets;
         for (BrokerConfig.Listener l : config.listeners()) {
-            if (!l.type().equals("tcp") && !l.type().equals("ws")) {
-                throw new IOException("listener type '" + l.type() + "' is not supported yet");
-            }
+            ServerTls tls = l.isTls() ? loadTls(l) : null;
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(NioServerSocketChannel.class)
@@ -123,8 +130,12 @@ public final class Listeners implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             admit(ch, limits.maxConnections());
                             ChannelPipeline p = ch.pipeline();
-                            if (l.type().equals("ws")) {
-                                addWebSocket(p, l.path(), limits.maxPacketSize());
+                            if (tls != null) {
+                                p.addLast("tls", tls.newHandler(ch));
+                                p.addLast("tlsHandshake", new TlsHandshake(l.useIdentityAsUsername()));
+                            }
+                            if (l.isWebSocket()) {
+                                addWebSocket(p, l, limits.maxPacketSize());
                             }
                             p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize(), incomplete));
                             p.addLast("encoder", MqttEncoder.INSTANCE);
@@ -138,6 +149,42 @@ public final class Listeners implements AutoCloseable {
             addresses.add((InetSocketAddress) ch.localAddress());
         }
         return addresses;
+    }
+
+    /** Reads a TLS listener's files; the first one also logs which TLS implementation serves. */
+    private ServerTls loadTls(BrokerConfig.Listener l) throws IOException {
+        if (tlsListeners.isEmpty()) {
+            log.info("TLS by {}", ServerTls.providerDescription());
+        }
+        ServerTls tls;
+        try {
+            tls = ServerTls.load(l);
+        } catch (IOException e) {
+            throw new IOException("cannot start the " + l.type() + " listener " + l.host() + ":" + l.port() + ": "
+                    + e.getMessage(), e);
+        }
+        tlsListeners.add(tls);
+        return tls;
+    }
+
+    /**
+     * Re-reads the certificate and key files of every tls and wss listener. Connections accepted
+     * afterwards use the new files; open ones are untouched. A listener whose files fail keeps its
+     * previous certificate. Returns, per listener ("tls 0.0.0.0:8883"), null when reloaded or why not.
+     */
+    public Map<String, String> reloadTls() {
+        Map<String, String> outcome = new LinkedHashMap<>();
+        for (ServerTls tls : tlsListeners) {
+            BrokerConfig.Listener l = tls.listener();
+            String name = l.type() + " " + l.host() + ":" + l.port();
+            try {
+                tls.reload();
+                outcome.put(name, null);
+            } catch (IOException e) {
+                outcome.put(name, e.getMessage());
+            }
+        }
+        return outcome;
     }
 
     /**
@@ -189,17 +236,27 @@ public final class Listeners implements AutoCloseable {
             BrokerConfig.Listener l = boundConfigs.get(i);
             ch.config().setAutoRead(true);
             InetSocketAddress a = (InetSocketAddress) ch.localAddress();
-            log.info("listening for MQTT over {} on {}:{}{}", l.type(), a.getHostString(), a.getPort(),
-                    l.type().equals("ws") ? " path " + l.path() : "");
+            log.info("listening for MQTT over {} on {}:{}{}{}", l.type(), a.getHostString(), a.getPort(),
+                    l.isWebSocket() ? " path " + l.path() : "",
+                    l.clientCa() == null ? "" : ", client certificates required (CA " + l.clientCa() + ")"
+                            + (l.useIdentityAsUsername() ? ", CN as user name" : ""));
         }
     }
 
-    private static void addWebSocket(ChannelPipeline p, String path, int maxPacketSize) {
+    private static void addWebSocket(ChannelPipeline p, BrokerConfig.Listener l, int maxPacketSize) {
+        String path = l.path() == null ? "/mqtt" : l.path();
         p.addLast(new HttpServerCodec());
         p.addLast(new HttpObjectAggregator(65536));
-        // [MQTT-6.0.0-4]: the broker selects the "mqtt" subprotocol
-        p.addLast(new WebSocketServerProtocolHandler(path == null ? "/mqtt" : path, "mqtt,mqttv3.1", true,
-                Math.max(65536, maxPacketSize + 16)));
+        p.addLast(new WebSocketGate(l.type(), path, l.allowedOrigins()));
+        // [MQTT-6.0.0-4]: the broker selects the "mqtt" subprotocol. The gate has checked the path
+        // exactly (query aside), so the handshake accepts a query string after it.
+        p.addLast(new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(path)
+                .subprotocols(String.join(",", WebSocketGate.SUBPROTOCOLS))
+                .checkStartsWith(true)
+                .allowExtensions(true)
+                .maxFramePayloadLength(Math.max(65536, maxPacketSize + 16))
+                .build()));
         p.addLast(new WebSocketFrames());
     }
 

@@ -50,14 +50,24 @@ final class ServerTls {
         return new ServerTls(listener, build(listener));
     }
 
+    /** {@code jdk} forces the JDK's provider (the tests run both); not a configuration key. */
+    static final String PROVIDER_PROPERTY = "cairn.tls.provider";
+
     /** OpenSSL (BoringSSL from netty-tcnative) where its native library loads, the JDK's provider otherwise. */
     static SslProvider provider() {
-        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        return useOpenSsl() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    private static boolean useOpenSsl() {
+        return !"jdk".equals(System.getProperty(PROVIDER_PROPERTY)) && OpenSsl.isAvailable();
     }
 
     /** One line for the start-up log: which TLS implementation serves. */
     static String providerDescription() {
-        return OpenSsl.isAvailable() ? "OpenSSL (" + OpenSsl.versionString() + ", netty-tcnative)"
+        if (useOpenSsl()) {
+            return "OpenSSL (" + OpenSsl.versionString() + ", netty-tcnative)";
+        }
+        return OpenSsl.isAvailable() ? "the JDK (" + PROVIDER_PROPERTY + "=jdk)"
                 : "the JDK (netty-tcnative unavailable: " + OpenSsl.unavailabilityCause() + ")";
     }
 

@@ -176,18 +176,11 @@ class ConfigLoaderTest {
 
     /** Keys that are real names but whose feature is not there yet: file, line, key and the reason. */
     static Stream<Arguments> notSupportedYet() {
-        String tls = "[[listeners]]\ntype = \"tls\"\nbind = \"0.0.0.0:8883\"\ncert = \"server.crt\"\nkey = \"server.key\"\n";
         return Stream.of(
                 Arguments.of("[auth]\npassword_file = \"passwd\"\n", 2, "auth.password_file", "TLS/security issue"),
                 Arguments.of("[auth]\n\nacl_file = \"acl\"\n", 3, "auth.acl_file", "TLS/security issue"),
                 Arguments.of("[auth]\nallow_anonymous = false\n", 2, "auth.allow_anonymous",
-                        "password checking arrives with the TLS/security issue"),
-                Arguments.of(tls, 2, "listeners[0].type", "TLS"),
-                Arguments.of(tls.replace("\"tls\"", "\"wss\""), 2, "listeners[0].type", "TLS"),
-                Arguments.of(tls, 4, "listeners[0].cert", "TLS"),
-                Arguments.of(tls, 5, "listeners[0].key", "TLS"),
-                Arguments.of(tls + "client_ca = \"ca.crt\"\n", 6, "listeners[0].client_ca", "TLS"),
-                Arguments.of(tls + "use_identity_as_username = true\n", 6, "listeners[0].use_identity_as_username", "TLS"));
+                        "password checking arrives with the TLS/security issue"));
     }
 
     @ParameterizedTest(name = "{2}")
@@ -202,6 +195,68 @@ class ConfigLoaderTest {
                 .satisfies(e -> assertThat(((ConfigException) e).errors()).anySatisfy(error -> assertThat(error)
                         .startsWith(f + ":" + line + ": key '" + key + "'")
                         .contains(": not supported yet (").contains(why).endsWith(")")));
+    }
+
+    // ---------------------------------------------------------------- tls and wss listeners
+
+    @Test
+    void tlsAndWssListenersLoadWithEveryTheirKeys() throws Exception {
+        for (String name : List.of("server.crt", "server.key", "ca.crt")) {
+            Files.writeString(dir.resolve(name), "");
+        }
+        BrokerConfig c = ConfigLoader.load(file("""
+                [[listeners]]
+                type = "tls"
+                bind = "0.0.0.0:8883"
+                cert = "server.crt"
+                key = "server.key"
+                client_ca = "ca.crt"
+                use_identity_as_username = true
+
+                [[listeners]]
+                type = "wss"
+                bind = "0.0.0.0:8084"
+                path = "/ws"
+                cert = "server.crt"
+                key = "server.key"
+                allowed_origins = ["https://app.example.com", "http://localhost:8080"]
+                """));
+        BrokerConfig.Listener tls = c.listeners().get(0);
+        assertThat(tls.isTls()).isTrue();
+        assertThat(tls.cert()).isEqualTo(dir.resolve("server.crt"));
+        assertThat(tls.key()).isEqualTo(dir.resolve("server.key"));
+        assertThat(tls.clientCa()).isEqualTo(dir.resolve("ca.crt"));
+        assertThat(tls.useIdentityAsUsername()).isTrue();
+        assertThat(tls.allowedOrigins()).isNull();
+        BrokerConfig.Listener wss = c.listeners().get(1);
+        assertThat(wss.isTls()).isTrue();
+        assertThat(wss.isWebSocket()).isTrue();
+        assertThat(wss.path()).isEqualTo("/ws");
+        assertThat(wss.clientCa()).isNull();
+        assertThat(wss.allowedOrigins()).containsExactly("https://app.example.com", "http://localhost:8080");
+    }
+
+    @Test
+    void theCertificateUserNameNeedsAClientCa() throws Exception {
+        for (String name : List.of("server.crt", "server.key")) {
+            Files.writeString(dir.resolve(name), "");
+        }
+        Path f = file("[[listeners]]\ntype = \"tls\"\nbind = \"0.0.0.0:8883\"\ncert = \"server.crt\"\n"
+                + "key = \"server.key\"\nuse_identity_as_username = true\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessage(f + ":6: key 'listeners[0].use_identity_as_username'"
+                + " = true: true only with client_ca (the user name comes from a client certificate the broker verified)");
+    }
+
+    @Test
+    void allowedOriginsOnlyOnWebSocketListenersAndOnlyAsAListOfStrings() throws Exception {
+        Path tcp = file("[[listeners]]\ntype = \"tcp\"\nbind = \"127.0.0.1:1883\"\nallowed_origins = [\"https://a\"]\n");
+        assertThatThrownBy(() -> ConfigLoader.load(tcp)).hasMessage(tcp
+                + ":4: key 'listeners[0].allowed_origins' = [\"https://a\"]: only for ws and wss listeners");
+        for (String bad : List.of("\"https://a\"", "[]", "[1]", "[\"\"]")) {
+            Path f = file("[[listeners]]\ntype = \"ws\"\nbind = \"127.0.0.1:8083\"\nallowed_origins = " + bad + "\n");
+            assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessageStartingWith(f + ":4: key 'listeners[0].allowed_origins'")
+                    .hasMessageEndingWith("a list of origins such as [\"https://app.example.com\"]");
+        }
     }
 
     @Test
@@ -334,6 +389,15 @@ class ConfigLoaderTest {
             Path f = file("[[listeners]]\ntype = \"" + type + "\"\nbind = \"127.0.0.1:1883\"\n" + key + " = \"x.pem\"\n");
             assertThatThrownBy(() -> ConfigLoader.load(f))
                     .hasMessage(f + ":4: key 'listeners[0]." + key + "' = \"x.pem\": only for tls and wss listeners");
+        }
+    }
+
+    @Test
+    void theCertificateUserNameOnAPlainListenerIsRefused() throws Exception {
+        for (String type : List.of("tcp", "ws")) {
+            Path f = file("[[listeners]]\ntype = \"" + type + "\"\nbind = \"127.0.0.1:1883\"\nuse_identity_as_username = false\n");
+            assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessage(f
+                    + ":4: key 'listeners[0].use_identity_as_username' = false: only for tls and wss listeners");
         }
     }
 

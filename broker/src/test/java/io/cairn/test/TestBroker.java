@@ -66,6 +66,16 @@ public final class TestBroker implements AutoCloseable {
         return broker.boundAddresses().get(1).getPort();
     }
 
+    /** The port of the listener at {@code index} in the configuration's order. */
+    public int port(int index) {
+        return broker.boundAddresses().get(index).getPort();
+    }
+
+    /** {@link Broker#reload}: what SIGHUP does. */
+    public boolean reload() {
+        return broker.reload();
+    }
+
     /** tcp://127.0.0.1:port for Paho. */
     public String uri() {
         return "tcp://127.0.0.1:" + port();

@@ -16,7 +16,14 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
+import java.net.Socket;
+import java.security.Principal;
+import java.security.PrivateKey;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
@@ -112,8 +119,45 @@ final class TestCertificates {
             kmf.init(keys, new char[0]);
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(kmf == null ? null : new KeyManager[] {alwaysOffer((X509KeyManager) kmf.getKeyManagers()[0])},
+                tmf.getTrustManagers(), null);
         return ctx;
+    }
+
+    /**
+     * The JDK offers a client certificate only when its issuer is among the CAs the server names;
+     * to test that the broker refuses a certificate from another CA, the client must offer it anyway.
+     */
+    private static X509KeyManager alwaysOffer(X509KeyManager keys) {
+        return new X509ExtendedKeyManager() {
+            public String[] getClientAliases(String type, Principal[] issuers) {
+                return new String[] {"client"};
+            }
+
+            public String chooseClientAlias(String[] type, Principal[] issuers, Socket socket) {
+                return "client";
+            }
+
+            public String chooseEngineClientAlias(String[] type, Principal[] issuers, SSLEngine engine) {
+                return "client";
+            }
+
+            public String[] getServerAliases(String type, Principal[] issuers) {
+                return null;
+            }
+
+            public String chooseServerAlias(String type, Principal[] issuers, Socket socket) {
+                return null;
+            }
+
+            public X509Certificate[] getCertificateChain(String alias) {
+                return keys.getCertificateChain(alias);
+            }
+
+            public PrivateKey getPrivateKey(String alias) {
+                return keys.getPrivateKey(alias);
+            }
+        };
     }
 
     // ---------------------------------------------------------------- making certificates

@@ -59,6 +59,7 @@ final class TlsClients {
         o.setSocketFactory(tls.getSocketFactory());
         o.setConnectionTimeout(10);
         o.setCleanSession(true);
+        o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1); // the default retries as 3.1 on any failure
         c.connect(o);
         return c;
     }

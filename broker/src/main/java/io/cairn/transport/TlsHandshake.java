@@ -101,12 +101,24 @@ final class TlsHandshake extends ChannelInboundHandlerAdapter {
         return null;
     }
 
+    /** The exception's message, and its root cause's when that says more ("General OpenSslEngine problem"). */
     private static String reason(Throwable cause) {
         Throwable t = cause;
         while ((t instanceof DecoderException) && t.getCause() != null) {
             t = t.getCause();
         }
-        String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        return message.length() > 200 ? message.substring(0, 200) + "..." : message;
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = message(t);
+        if (root != t && !message(root).equals(message)) {
+            message += " (" + message(root) + ")";
+        }
+        return message.length() > 300 ? message.substring(0, 300) + "..." : message;
+    }
+
+    private static String message(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }
 }

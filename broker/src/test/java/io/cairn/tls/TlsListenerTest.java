@@ -76,6 +76,20 @@ class TlsListenerTest {
                 .isEqualTo("hello v5 " + ssl(listener));
     }
 
+    @Test
+    void theJdkProviderServesWhenOpenSslIsNotUsed() throws Exception {
+        System.setProperty("cairn.tls.provider", "jdk");
+        try (LogLines log = LogLines.of(io.cairn.transport.Listeners.class);
+             TestBroker jdk = TestBroker.startWith(c -> c.withListeners(List.of(BrokerConfig.Listener.tls("127.0.0.1", 0,
+                     certs.file("server.crt"), certs.file("server-rsa.key")))))) {
+            assertThat(log.lines()).contains("INFO TLS by the JDK (cairn.tls.provider=jdk)");
+            String uri = "ssl://127.0.0.1:" + jdk.port(0);
+            assertThat(TlsClients.pahoV3RoundTrip(uri, certs.clientContext(), "jdk/v3")).isEqualTo("hello " + uri);
+        } finally {
+            System.clearProperty("cairn.tls.provider");
+        }
+    }
+
     @ParameterizedTest(name = "MQTT {0}")
     @ValueSource(strings = {"mqttv311", "mqttv5"})
     void mosquittoPubAndSubWithCafile(String version) throws Exception {

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,14 +163,17 @@ public final class Broker implements AutoCloseable {
             return false;
         }
         boolean ok = true;
+        List<String> reloaded = new ArrayList<>();
         for (Map.Entry<String, String> e : listeners.reloadTls().entrySet()) {
             if (e.getValue() == null) {
-                log.info("reload: {} listener: certificate and key reloaded", e.getKey());
+                reloaded.add(e.getKey());
             } else {
                 ok = false;
-                log.warn("reload: {} listener keeps its previous certificate: {}", e.getKey(), e.getValue());
+                log.warn("reload: the {} listener keeps its previous certificate: {}", e.getKey(), e.getValue());
             }
         }
+        log.info("reload: {}", reloaded.isEmpty() ? "no certificate reloaded"
+                : "certificates and keys reloaded for " + String.join(", ", reloaded));
         // password file and ACL: reloaded here too once they exist (the security half of issue 10)
         return ok;
     }

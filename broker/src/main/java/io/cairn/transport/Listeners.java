@@ -144,6 +144,9 @@ public final class Listeners implements AutoCloseable {
                         }
                     });
             Channel ch = bindOne(b, l);
+            if (tls != null) {
+                tls.boundAt((InetSocketAddress) ch.localAddress());
+            }
             bound.add(ch);
             boundConfigs.add(l);
             addresses.add((InetSocketAddress) ch.localAddress());
@@ -175,8 +178,7 @@ public final class Listeners implements AutoCloseable {
     public Map<String, String> reloadTls() {
         Map<String, String> outcome = new LinkedHashMap<>();
         for (ServerTls tls : tlsListeners) {
-            BrokerConfig.Listener l = tls.listener();
-            String name = l.type() + " " + l.host() + ":" + l.port();
+            String name = tls.name();
             try {
                 tls.reload();
                 outcome.put(name, null);

@@ -38,11 +38,14 @@ final class ServerTls {
     private final BrokerConfig.Listener listener;
     private final AtomicReference<SslContext> context;
     private final long handshakeTimeoutMillis;
+    /** "tls 127.0.0.1:8883" with the bound port (the configured one may be 0), for the log. */
+    private volatile String name;
 
     private ServerTls(BrokerConfig.Listener listener, SslContext context) {
         this.listener = listener;
         this.context = new AtomicReference<>(context);
         this.handshakeTimeoutMillis = Long.getLong(HANDSHAKE_TIMEOUT_PROPERTY, HANDSHAKE_TIMEOUT_MILLIS);
+        this.name = listener.type() + " " + listener.host() + ":" + listener.port();
     }
 
     /** Reads the listener's files; fails with a message naming the file at fault. */
@@ -83,8 +86,14 @@ final class ServerTls {
         context.set(build(listener));
     }
 
-    BrokerConfig.Listener listener() {
-        return listener;
+    /** Names the listener by the address it bound. */
+    void boundAt(java.net.InetSocketAddress address) {
+        name = listener.type() + " " + address.getHostString() + ":" + address.getPort();
+    }
+
+    /** "tls 127.0.0.1:8883". */
+    String name() {
+        return name;
     }
 
     private static SslContext build(BrokerConfig.Listener l) throws IOException {

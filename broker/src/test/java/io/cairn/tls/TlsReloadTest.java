@@ -42,7 +42,11 @@ class TlsReloadTest {
             TestCertificates.Issued renewed = certs.newServer();
             TestCertificates.writeCert(cert, renewed.cert(), certs.ca.cert());
             TestCertificates.writePkcs1(key, renewed.keys());
-            assertThat(broker.reload()).isTrue();
+            try (LogLines log = LogLines.of(io.cairn.Broker.class)) {
+                assertThat(broker.reload()).isTrue();
+                assertThat(log.lines()).containsExactly(
+                        "INFO reload: certificates and keys reloaded for tls 127.0.0.1:" + port);
+            }
 
             assertThat(TlsClients.presented(port, certs.clientContext())).isEqualTo(renewed.cert());
             assertThat(before.isConnected()).isTrue();
@@ -52,8 +56,10 @@ class TlsReloadTest {
             try (LogLines log = LogLines.of(io.cairn.Broker.class)) {
                 Files.writeString(key, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
                 assertThat(broker.reload()).isFalse();
-                assertThat(log.lines()).singleElement().asString()
-                        .startsWith("WARN reload: tls 127.0.0.1:0 listener keeps its previous certificate: " + key);
+                assertThat(log.lines()).hasSize(2);
+                assertThat(log.lines().get(0)).startsWith("WARN reload: the tls 127.0.0.1:" + port
+                        + " listener keeps its previous certificate: " + key);
+                assertThat(log.lines().get(1)).isEqualTo("INFO reload: no certificate reloaded");
             }
             assertThat(TlsClients.presented(port, certs.clientContext())).isEqualTo(renewed.cert());
             before.disconnect();

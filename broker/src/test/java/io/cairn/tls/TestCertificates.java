@@ -98,6 +98,25 @@ final class TestCertificates {
         return server(ca);
     }
 
+    /** A server certificate for 127.0.0.1 with an EC P-256 key, from the same CA. */
+    Issued ecServer() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(256);
+        KeyPair keys = g.generateKeyPair();
+        X509v3CertificateBuilder b = builder(issuerName(ca), new X500Name("CN=localhost"), keys, ca.keys);
+        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+        return new Issued(sign(b, ca.keys), keys);
+    }
+
+    /** A client certificate from the CA whose subject has no CN (O=Cairn test only). */
+    Issued clientWithoutCn() throws Exception {
+        KeyPair keys = rsa();
+        X509v3CertificateBuilder b = builder(issuerName(ca), new X500Name("O=Cairn test"), keys, ca.keys);
+        b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        return new Issued(sign(b, ca.keys), keys);
+    }
+
     /** Trusts the test CA; presents no client certificate. */
     SSLContext clientContext() throws Exception {
         return clientContext(null);

@@ -90,6 +90,19 @@ class TlsListenerTest {
         }
     }
 
+    @Test
+    void anEcKeyInPkcs8Serves() throws Exception {
+        TestCertificates.Issued ec = certs.ecServer();
+        TestCertificates.writeCert(dir.resolve("ec.crt"), ec.cert());
+        TestCertificates.writePkcs8(dir.resolve("ec.key"), ec.keys());
+        try (TestBroker b = TestBroker.startWith(c -> c.withListeners(List.of(BrokerConfig.Listener.tls("127.0.0.1", 0,
+                dir.resolve("ec.crt"), dir.resolve("ec.key")))))) {
+            assertThat(TlsClients.presented(b.port(0), certs.clientContext())).isEqualTo(ec.cert());
+            String uri = "ssl://127.0.0.1:" + b.port(0);
+            assertThat(TlsClients.pahoV3RoundTrip(uri, certs.clientContext(), "ec/v3")).isEqualTo("hello " + uri);
+        }
+    }
+
     @ParameterizedTest(name = "MQTT {0}")
     @ValueSource(strings = {"mqttv311", "mqttv5"})
     void mosquittoPubAndSubWithCafile(String version) throws Exception {
@@ -164,6 +177,10 @@ class TlsListenerTest {
         Files.writeString(encrypted, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
         assertStartFails(BrokerConfig.Listener.tls("127.0.0.1", 0, certs.file("server.crt"), encrypted),
                 encrypted + ": the key is encrypted");
+        Path sec1 = dir.resolve("sec1.key");
+        Files.writeString(sec1, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n");
+        assertStartFails(BrokerConfig.Listener.tls("127.0.0.1", 0, certs.file("server.crt"), sec1),
+                sec1 + ": an SEC1 EC key; convert it to PKCS#8 (openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY8)");
     }
 
     private static void assertStartFails(BrokerConfig.Listener tls, String message) {

@@ -131,6 +131,19 @@ class TlsMutualTest {
     }
 
     @Test
+    void withUseIdentityAsUsernameACertificateWithoutCnIsClosedWithOneLogLine() throws Exception {
+        try (LogLines log = LogLines.of(TlsListenerTest.TLS_HANDSHAKE)) {
+            assertThatThrownBy(() -> TlsClients.pahoV3(ssl(2), certs.clientContext(certs.clientWithoutCn()), "no-cn")
+                    .close()).isInstanceOf(org.eclipse.paho.client.mqttv3.MqttException.class);
+            assertThat(TlsListenerTest.awaitLines(log, "closing")).singleElement().asString()
+                    .endsWith("use_identity_as_username is set and its client certificate has no subject CN");
+        }
+        // the same certificate is fine where the CN is not needed
+        assertThat(TlsClients.pahoV3RoundTrip(ssl(1), certs.clientContext(certs.clientWithoutCn()), "no-cn/ok"))
+                .isNotNull();
+    }
+
+    @Test
     void withoutUseIdentityAsUsernameTheConnectsUserNameStays() throws Exception {
         try (LogLines log = LogLines.debugOf(MqttConnection.class)) {
             assertThat(TlsClients.pahoV3RoundTrip(ssl(1), certs.clientContext(certs.alice), "identity/off")).isNotNull();

@@ -90,28 +90,33 @@ public final class Acl {
         return new Acl(denialsFirst(topicRules), denialsFirst(patterns));
     }
 
+    /**
+     * As Mosquitto: {@code topic [access] <topic>}; with one word it is the topic (readwrite), with
+     * more the first must be an access word and the rest, spaces included, is the topic.
+     */
     private static Rule rule(Path file, int line, String rest) throws SecurityFileException {
-        String[] words = rest.split("\\s+", 2);
-        int access;
-        String topic;
-        if (words.length == 2 && isAccess(words[0])) {
-            access = switch (words[0]) {
-                case "read" -> READ;
-                case "write" -> WRITE;
-                case "readwrite" -> READ | WRITE;
-                default -> DENY;
-            };
-            topic = words[1].strip();
-        } else {
-            access = READ | WRITE; // Mosquitto: no access word means readwrite
-            topic = rest.strip();
-        }
-        if (topic.isEmpty()) {
+        String[] words = rest.strip().split("\\s+", 2);
+        if (words[0].isEmpty()) {
             throw new SecurityFileException(file, line, "the rule has no topic");
         }
-        if (words.length == 1 && isAccess(topic)) {
-            throw new SecurityFileException(file, line, "'" + topic + "' needs a topic after it");
+        if (words.length == 1) {
+            if (isAccess(words[0])) {
+                throw new SecurityFileException(file, line, "'" + words[0] + "' needs a topic after it");
+            }
+            return rule(file, line, READ | WRITE, words[0]);
         }
+        int access = switch (words[0]) {
+            case "read" -> READ;
+            case "write" -> WRITE;
+            case "readwrite" -> READ | WRITE;
+            case "deny" -> DENY;
+            default -> throw new SecurityFileException(file, line,
+                    "'" + words[0] + "' is not an access: expected read, write, readwrite or deny");
+        };
+        return rule(file, line, access, words[1].strip());
+    }
+
+    private static Rule rule(Path file, int line, int access, String topic) throws SecurityFileException {
         if (!Topics.isValidFilter(topic)) {
             throw new SecurityFileException(file, line, "'" + topic + "' is not a valid topic filter");
         }

@@ -31,6 +31,7 @@ class AclTest {
                 topic deny alice/secret
                 user bob
                 topic bob/#
+                topic read with space/#
                 """);
         assertThat(a.mayRead("c", null, "public/news")).isTrue();
         assertThat(a.mayWrite("c", null, "public/news")).isFalse();
@@ -42,6 +43,7 @@ class AclTest {
         assertThat(a.mayRead("c", "alice", "alice/secret")).as("a deny wins over an earlier allow").isFalse();
         assertThat(a.mayWrite("c", "bob", "bob/1")).as("no access word = readwrite").isTrue();
         assertThat(a.mayRead("c", "bob", "bob/1")).isTrue();
+        assertThat(a.mayRead("c", "bob", "with space/x")).as("the rest of the line is the topic").isTrue();
         assertThat(a.mayRead("c", "carol", "bob/1")).as("a user without rules matches nothing: denied").isFalse();
     }
 
@@ -104,6 +106,7 @@ class AclTest {
         assertError("topic read a/#/b\n", ":1: 'a/#/b' is not a valid topic filter");
         assertError("# ok\nuser\n", ":2: 'user' needs a user name");
         assertError("allow all\n", ":1: 'allow' is not a rule");
+        assertError("topic sometimes a/b\n", ":1: 'sometimes' is not an access");
     }
 
     private void assertError(String content, String expected) throws Exception {

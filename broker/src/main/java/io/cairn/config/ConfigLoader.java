@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.cairn.security.Acl;
+import io.cairn.security.PasswordFile;
+import io.cairn.security.SecurityFileException;
 import io.cairn.topic.Topics;
 
 import java.io.IOException;
@@ -46,9 +49,6 @@ public final class ConfigLoader {
 
     /** Why a key that is parsed and validated still stops start-up; each goes when its issue lands. */
     private static final String TLS = "TLS arrives with the TLS/security issue";
-    private static final String SECURITY = "password and ACL files arrive with the TLS/security issue";
-    private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
-            + "password checking arrives with the TLS/security issue";
 
     private record Problem(int line, String message) {}
 
@@ -242,12 +242,28 @@ public final class ConfigLoader {
 
     private BrokerConfig.Auth auth(JsonNode n, BrokerConfig.Auth d) {
         checkKnown(n, "auth", KNOWN_KEYS.get("auth"));
-        notSupported(n, "auth", Set.of("password_file", "acl_file"), SECURITY);
         boolean anonymous = bool(n, "auth", "allow_anonymous", d.allowAnonymous());
-        if (!anonymous) {
-            notSupported("auth.allow_anonymous", n.get("allow_anonymous"), ANONYMOUS);
+        Path passwords = file(n, "auth", "password_file");
+        Path acl = file(n, "auth", "acl_file");
+        // parsed here as start-up parses them, so check-config refuses the same files
+        parses(n, "auth.password_file", passwords, PasswordFile::load);
+        parses(n, "auth.acl_file", acl, Acl::load);
+        return new BrokerConfig.Auth(anonymous, passwords, acl);
+    }
+
+    private interface SecurityFile {
+        void load(Path p) throws SecurityFileException;
+    }
+
+    private void parses(JsonNode n, String key, Path file, SecurityFile parser) {
+        if (file == null || !Files.isRegularFile(file)) {
+            return;
         }
-        return new BrokerConfig.Auth(anonymous, file(n, "auth", "password_file"), file(n, "auth", "acl_file"));
+        try {
+            parser.load(file);
+        } catch (SecurityFileException e) {
+            error(key, n.get(key.substring(key.indexOf('.') + 1)), e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- typed values

@@ -81,6 +81,11 @@ public final class TestBroker implements AutoCloseable {
         return broker.stats();
     }
 
+    /** What SIGHUP does: reads the password and ACL files again. */
+    public void reload() {
+        broker.reload();
+    }
+
     public Path dataDir() {
         return dataDir;
     }

@@ -6,6 +6,11 @@ import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
 import io.cairn.metrics.Metrics;
 import io.cairn.routing.Budgets;
+import io.cairn.security.Authenticator;
+import io.cairn.security.Authorizer;
+import io.cairn.security.FileAuthenticator;
+import io.cairn.security.FileAuthorizer;
+import io.cairn.security.SecurityFileException;
 import io.cairn.routing.QueueLimits;
 import io.cairn.state.BrokerState;
 import io.cairn.stats.BrokerStats;
@@ -54,9 +59,27 @@ public final class Broker implements AutoCloseable {
     private final BrokerStats stats;
     private final Metrics metrics;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final Security security;
+
+    /**
+     * The password file and the ACL of {@code [auth]}, each null when not configured, and what the
+     * listeners and the engine are given for them.
+     */
+    private record Security(FileAuthenticator passwords, FileAuthorizer acl, Authenticator authenticator,
+                            Authorizer authorizer) {
+        static Security load(BrokerConfig.Auth auth) throws SecurityFileException {
+            FileAuthenticator passwords = auth.passwordFile() == null ? null
+                    : FileAuthenticator.load(auth.passwordFile(), auth.allowAnonymous());
+            FileAuthorizer acl = auth.aclFile() == null ? null : FileAuthorizer.load(auth.aclFile());
+            return new Security(passwords, acl,
+                    passwords != null ? passwords : Authenticator.withoutCredentials(auth.allowAnonymous()),
+                    acl != null ? acl : Authorizer.ALLOW_ALL);
+        }
+    }
 
     private Broker(Store store, SessionEngine engine, Listeners listeners, DataDirLock lock,
-                   List<InetSocketAddress> addresses, BrokerStats stats, Metrics metrics) {
+                   List<InetSocketAddress> addresses, BrokerStats stats, Metrics metrics, Security security) {
+        this.security = security;
         this.stats = stats;
         this.metrics = metrics;
         this.store = store;
@@ -80,7 +103,8 @@ public final class Broker implements AutoCloseable {
     public static Broker start(BrokerConfig config, Store store, FailStop failStop) throws Exception {
         long t0 = System.nanoTime();
         BrokerStats stats = new BrokerStats();
-        Listeners listeners = new Listeners(stats);
+        Security security = Security.load(config.auth()); // a file that does not parse stops start-up here
+        Listeners listeners = new Listeners(stats, security.authenticator());
         DataDirLock lock = null;
         SessionEngine engine = null;
         Metrics metrics = null;
@@ -92,13 +116,13 @@ public final class Broker implements AutoCloseable {
             }
             store.recordInto(stats);
             BrokerState state = store.recover();
-            engine = new SessionEngine(state, store, engineLimits(config), failStop, stats);
+            engine = new SessionEngine(state, store, engineLimits(config), failStop, stats, security.authorizer());
             engine.start();
             metrics.start(engine);
             listeners.open(engine);
             log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
                     config.storage().durability(), config.storage().dir().toAbsolutePath().normalize());
-            return new Broker(store, engine, listeners, lock, addresses, stats, metrics);
+            return new Broker(store, engine, listeners, lock, addresses, stats, metrics, security);
         } catch (Exception | Error e) {
             if (metrics != null) {
                 metrics.close();
@@ -153,15 +177,29 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Re-reads the files the broker can take up while running, without dropping a connection: the
-     * certificates and keys of tls and wss listeners (new connections get the new ones). What fails
-     * to load keeps its previous state, and is logged with the reason. Returns true when everything
-     * reloaded.
+     * Re-reads the files the broker can take up while running, without dropping a connection
+     * (SIGHUP): the certificates and keys of tls and wss listeners (new connections get the new
+     * ones), the password file and the ACL file (each swapped whole; new CONNECTs, PUBLISHes,
+     * SUBSCRIBEs and every later delivery follow them; connected clients keep their sessions).
+     * Whatever fails to load keeps its previous state and is logged with the reason (FILE:LINE for
+     * the security files). Returns false when a certificate or key failed to reload.
      */
     public synchronized boolean reload() {
         if (closed.getCount() == 0) {
             return false;
         }
+        boolean ok = reloadCertificates();
+        if (security.passwords() != null) {
+            security.passwords().reload();
+        }
+        if (security.acl() != null) {
+            security.acl().reload();
+        }
+        return ok;
+    }
+
+    /** The TLS half of {@link #reload}: one log line, and one more per listener whose files fail. */
+    private boolean reloadCertificates() {
         boolean ok = true;
         List<String> reloaded = new ArrayList<>();
         for (Map.Entry<String, String> e : listeners.reloadTls().entrySet()) {
@@ -174,7 +212,6 @@ public final class Broker implements AutoCloseable {
         }
         log.info("reload: {}", reloaded.isEmpty() ? "no certificate reloaded"
                 : "certificates and keys reloaded for " + String.join(", ", reloaded));
-        // password file and ACL: reloaded here too once they exist (the security half of issue 10)
         return ok;
     }
 

@@ -23,14 +23,15 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code cairn [--config FILE]} runs the broker in the foreground;
- * {@code check-config FILE} validates a file; {@code repair DIR} repairs a damaged journal.
+ * {@code check-config FILE} validates a file; {@code repair DIR} repairs a damaged journal;
+ * {@code passwd FILE USER} adds or updates a user in a password file.
  *
  * <p>Threading: runs on the main thread; a shutdown hook closes the broker on SIGTERM / Ctrl-C;
  * SIGHUP calls {@link Broker#reload} on the JVM's signal thread.
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = Cairn.Version.class,
         description = "An MQTT broker that acknowledges only what is on disk.",
-        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class},
+        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class, Cairn.Passwd.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly / file valid", "1:configuration invalid (check-config) or repair failed",
                 "2:bad configuration or command line at start-up", "3:the broker failed to start (port in use, journal damaged, ...)"})
@@ -123,6 +124,77 @@ public final class Cairn implements Callable<Integer> {
                 System.err.println("cairn repair: " + e.getMessage());
                 return 1;
             }
+        }
+    }
+
+    @Command(name = "passwd", mixinStandardHelpOptions = true,
+            description = "Adds USER to the password FILE, or sets a new password for it (Mosquitto's format, "
+                    + "$7$ PBKDF2-SHA512, so mosquitto_passwd reads it too). Creates FILE (mode 0600) if absent; "
+                    + "other lines and comments are kept. Asks for the password twice, or reads one line from "
+                    + "stdin with --password-stdin. The broker reads the file again on SIGHUP.")
+    static final class Passwd implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE")
+        private Path file;
+
+        @Parameters(index = "1", paramLabel = "USER")
+        private String user;
+
+        @Option(names = "--password-stdin", description = "read the password from the first line of stdin")
+        private boolean fromStdin;
+
+        @Spec
+        private CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            try {
+                byte[] password = fromStdin ? fromStdin() : fromConsole();
+                if (password == null) {
+                    return 1; // the reason is printed already
+                }
+                io.cairn.security.PasswordFile.setUser(file, user, password);
+                java.util.Arrays.fill(password, (byte) 0);
+                spec.commandLine().getOut().println(file + ": password of '" + user + "' set");
+                return 0;
+            } catch (IllegalArgumentException | IOException e) {
+                err.println("cairn passwd: " + file + ": " + e.getMessage());
+                return 1;
+            }
+        }
+
+        private byte[] fromStdin() throws IOException {
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+            String line = in.readLine();
+            if (line == null || line.isEmpty()) {
+                spec.commandLine().getErr().println("cairn passwd: no password on stdin");
+                return null;
+            }
+            return line.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        private byte[] fromConsole() {
+            java.io.Console console = System.console();
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            if (console == null) {
+                err.println("cairn passwd: no console to ask for the password; use --password-stdin");
+                return null;
+            }
+            char[] first = console.readPassword("Password: ");
+            char[] second = console.readPassword("Reenter password: ");
+            if (first == null || second == null || first.length == 0) {
+                err.println("cairn passwd: no password given");
+                return null;
+            }
+            if (!java.util.Arrays.equals(first, second)) {
+                err.println("cairn passwd: the passwords do not match; nothing changed");
+                return null;
+            }
+            byte[] bytes = new String(first).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.util.Arrays.fill(first, ' ');
+            java.util.Arrays.fill(second, ' ');
+            return bytes;
         }
     }
 

@@ -162,7 +162,10 @@ public record BrokerConfig(
         }
     }
 
-    /** Authentication and authorisation. */
+    /**
+     * Authentication and authorisation: files null when not configured. Without a password file,
+     * {@code allowAnonymous = false} admits nobody.
+     */
     public record Auth(boolean allowAnonymous, Path passwordFile, Path aclFile) {
         public static Auth defaults() {
             return new Auth(true, null, null);
@@ -197,5 +200,9 @@ public record BrokerConfig(
 
     public BrokerConfig withMetrics(Metrics m) {
         return new BrokerConfig(listeners, storage, mqtt, router, m, auth);
+    }
+
+    public BrokerConfig withAuth(Auth a) {
+        return new BrokerConfig(listeners, storage, mqtt, router, metrics, a);
     }
 }

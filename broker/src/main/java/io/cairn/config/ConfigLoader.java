@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.cairn.security.Acl;
+import io.cairn.security.PasswordFile;
+import io.cairn.security.SecurityFileException;
 import io.cairn.topic.Topics;
 
 import java.io.IOException;
@@ -24,10 +27,9 @@ import java.util.regex.Pattern;
  * embedded defaults, a {@code [[listeners]]} list replaces the default listeners, and paths are
  * relative to the file's own folder. Every key is checked; all problems are reported together, each
  * as {@code FILE:LINE: key 'section.key' = value: allowed ...}, in line order. Unknown keys are
- * errors, so a typo never passes silently. The configuration fails closed: a key that is a real name
- * but whose feature is not there yet is {@code not supported yet (...)}, and the checks across keys
- * (at least one listener, no two on the same address and port, TLS keys only on TLS listeners) are
- * made here, so start-up and {@code check-config} refuse exactly the same files.
+ * errors, so a typo never passes silently. The checks across keys (at least one listener, no two on
+ * the same address and port, TLS keys only on TLS listeners, the certificate user name only with a
+ * client CA) are made here, so start-up and {@code check-config} refuse exactly the same files.
  *
  * <p>Threading: {@link #load} is safe from any thread; each call uses its own loader instance.
  */
@@ -44,11 +46,6 @@ public final class ConfigLoader {
             "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
-
-    /** Why a key that is parsed and validated still stops start-up; each goes when its issue lands. */
-    private static final String SECURITY = "password and ACL files arrive with the TLS/security issue";
-    private static final String ANONYMOUS = "there is no password check yet, so any user name would be admitted; "
-            + "password checking arrives with the TLS/security issue";
 
     private record Problem(int line, String message) {}
 
@@ -267,12 +264,28 @@ public final class ConfigLoader {
 
     private BrokerConfig.Auth auth(JsonNode n, BrokerConfig.Auth d) {
         checkKnown(n, "auth", KNOWN_KEYS.get("auth"));
-        notSupported(n, "auth", Set.of("password_file", "acl_file"), SECURITY);
         boolean anonymous = bool(n, "auth", "allow_anonymous", d.allowAnonymous());
-        if (!anonymous) {
-            notSupported("auth.allow_anonymous", n.get("allow_anonymous"), ANONYMOUS);
+        Path passwords = file(n, "auth", "password_file");
+        Path acl = file(n, "auth", "acl_file");
+        // parsed here as start-up parses them, so check-config refuses the same files
+        parses(n, "auth.password_file", passwords, PasswordFile::load);
+        parses(n, "auth.acl_file", acl, Acl::load);
+        return new BrokerConfig.Auth(anonymous, passwords, acl);
+    }
+
+    private interface SecurityFile {
+        void load(Path p) throws SecurityFileException;
+    }
+
+    private void parses(JsonNode n, String key, Path file, SecurityFile parser) {
+        if (file == null || !Files.isRegularFile(file)) {
+            return;
         }
-        return new BrokerConfig.Auth(anonymous, file(n, "auth", "password_file"), file(n, "auth", "acl_file"));
+        try {
+            parser.load(file);
+        } catch (SecurityFileException e) {
+            error(key, n.get(key.substring(key.indexOf('.') + 1)), e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- typed values
@@ -381,19 +394,6 @@ public final class ConfigLoader {
                 error(where, null, "no such key; known here: " + String.join(", ", new java.util.TreeSet<>(known)));
             }
         });
-    }
-
-    /** Each of {@code keys} present in {@code n} is a real name whose feature is not there yet. */
-    private void notSupported(JsonNode n, String at, Set<String> keys, String why) {
-        n.fieldNames().forEachRemaining(k -> {
-            if (keys.contains(k)) {
-                notSupported(at + "." + k, n.get(k), why);
-            }
-        });
-    }
-
-    private void notSupported(String key, JsonNode value, String why) {
-        error(key, value, "not supported yet (" + why + ")");
     }
 
     private void error(String key, JsonNode value, String allowed) {

@@ -49,6 +49,8 @@ public final class Connection {
     final int sendWindow;
     /** Largest packet the client accepts (5.0 Maximum Packet Size), else Long.MAX_VALUE. */
     final long maxPacketSize;
+    /** The user name the client authenticated with, or null: what the ACL decides by. */
+    final String username;
 
     SessionState session;
     boolean current;
@@ -66,6 +68,13 @@ public final class Connection {
 
     public Connection(Output output, String clientId, boolean reasonCodes, boolean cleanStart, long expiryInterval,
                       Will will, int sendWindow, long maxPacketSize) {
+        this(output, clientId, reasonCodes, cleanStart, expiryInterval, will, sendWindow, maxPacketSize, null);
+    }
+
+    /** As above, for a client that authenticated as {@code username} (null: none). */
+    public Connection(Output output, String clientId, boolean reasonCodes, boolean cleanStart, long expiryInterval,
+                      Will will, int sendWindow, long maxPacketSize, String username) {
+        this.username = username;
         this.output = output;
         this.clientId = clientId;
         this.reasonCodes = reasonCodes;
@@ -78,6 +87,11 @@ public final class Connection {
 
     public String clientId() {
         return clientId;
+    }
+
+    /** The user name of the CONNECT, or null. */
+    public String username() {
+        return username;
     }
 
     /** The session expiry interval this connection was accepted with. */

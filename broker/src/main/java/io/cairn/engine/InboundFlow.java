@@ -6,6 +6,7 @@ import io.cairn.engine.Outbound.AckType;
 import io.cairn.fault.RepeatedWarning;
 import io.cairn.routing.Admission;
 import io.cairn.routing.Router;
+import io.cairn.security.Authorizer;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
 import io.cairn.state.Message;
@@ -41,14 +42,17 @@ final class InboundFlow {
     private final Store store;
     private final boolean queueQos0;
     private final BrokerStats stats;
+    private final Authorizer authorizer;
     /** overflow = "drop-oldest": makes room before a refusal; null under "reject". */
     private final DropOldest dropOldest;
     /** One line per 10 s at most: a full budget would otherwise cause one line per message. */
     private final RepeatedWarning refused = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private final RepeatedWarning dropped = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
+    private final RepeatedWarning aclRefused = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
 
     InboundFlow(BrokerState state, Batch batch, Map<String, Connection> connected, OutboundFlow outbound,
-                Store store, Admission admission, boolean queueQos0, BrokerStats stats) {
+                Store store, Admission admission, boolean queueQos0, BrokerStats stats, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.state = state;
         this.batch = batch;
         this.router = new Router(state);
@@ -77,6 +81,10 @@ final class InboundFlow {
             refuseWhileTheDiskFails(c, p);
             return true;
         }
+        if (!authorizer.mayWrite(c.clientId, c.username, p.topic())) {
+            refuseByAcl(c, p); // before admission: a refused message takes no budget and is never held
+            return true;
+        }
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
         Router.Result routed = router.route(m, c.clientId, connected.keySet(), queueQos0);
         Admission.Verdict verdict = admission.admit(m, routed.routes());
@@ -101,6 +109,17 @@ final class InboundFlow {
         acknowledge(c, p, AckResult.SUCCESS);
         outbound.pumpRoutes(verdict.routes());
         return true;
+    }
+
+    /**
+     * The ACL denies the publisher this topic: 5.0 gets PUBACK/PUBREC 0x87; 3.x, which has no
+     * negative acknowledgement, gets a plain acknowledgement and the message is discarded (3.1.1
+     * section 4.9 allows this). Nothing is routed, retained or journaled.
+     */
+    private void refuseByAcl(Connection c, InboundPublish p) {
+        stats.aclRefusals.increment();
+        aclRefused.warn("ACL: PUBLISH to '{}' from {} (user {}) refused", p.topic(), c.clientId, c.username);
+        acknowledge(c, p, c.reasonCodes ? AckResult.NOT_AUTHORIZED : AckResult.SUCCESS);
     }
 
     private void countDropped(Admission.Verdict verdict, String topic) {

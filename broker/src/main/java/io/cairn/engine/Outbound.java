@@ -18,7 +18,7 @@ public sealed interface Outbound {
     enum AckType { PUBACK, PUBREC, PUBREL, PUBCOMP }
 
     /** How an acknowledgement ends: success, or why not (clients that cannot be told are never sent a refusal). */
-    enum AckResult { SUCCESS, PACKET_ID_NOT_FOUND, NOT_ACCEPTED, QUOTA_EXCEEDED }
+    enum AckResult { SUCCESS, PACKET_ID_NOT_FOUND, NOT_ACCEPTED, QUOTA_EXCEEDED, NOT_AUTHORIZED }
 
     /** PUBACK, PUBREC, PUBREL or PUBCOMP. */
     record Ack(AckType type, int packetId, AckResult result) implements Outbound {}
@@ -31,9 +31,12 @@ public sealed interface Outbound {
     /** A filter refused because the retained messages it would get do not fit the budgets. */
     int QUOTA_EXCEEDED = -3;
 
+    /** A filter refused because the ACL does not let the client read it. */
+    int NOT_AUTHORIZED = -4;
+
     /**
      * SUBACK: per filter, the granted QoS (0..2) or a refusal ({@link #FILTER_INVALID},
-     * {@link #SHARED_NOT_SUPPORTED}, {@link #QUOTA_EXCEEDED}).
+     * {@link #SHARED_NOT_SUPPORTED}, {@link #QUOTA_EXCEEDED}, {@link #NOT_AUTHORIZED}).
      */
     record SubAck(int packetId, int[] results) implements Outbound {}
 

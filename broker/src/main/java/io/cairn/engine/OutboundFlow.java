@@ -3,6 +3,7 @@ package io.cairn.engine;
 import io.cairn.engine.Outbound.Ack;
 import io.cairn.engine.Outbound.AckResult;
 import io.cairn.engine.Outbound.AckType;
+import io.cairn.security.Authorizer;
 import io.cairn.state.Command;
 import io.cairn.state.Delivery;
 import io.cairn.state.SessionState;
@@ -13,7 +14,7 @@ import java.util.Map;
 
 /**
  * Messages on their way to subscribers: moves queued deliveries into the client's window with a
- * packet id, sends QoS 0 at once, drops expired and too-large messages, re-sends what is in flight
+ * packet id, sends QoS 0 at once, drops expired and too-large messages and those the ACL does not let the client read, re-sends what is in flight
  * on resume, and follows the PUBACK and PUBREC/PUBREL/PUBCOMP flows to their end.
  *
  * <p>Threading: engine thread only.
@@ -23,8 +24,10 @@ final class OutboundFlow {
     private final Batch batch;
     private final Map<String, Connection> connected;
     private final BrokerStats stats;
+    private final Authorizer authorizer;
 
-    OutboundFlow(Batch batch, Map<String, Connection> connected, BrokerStats stats) {
+    OutboundFlow(Batch batch, Map<String, Connection> connected, BrokerStats stats, Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.batch = batch;
         this.connected = connected;
         this.stats = stats;
@@ -42,6 +45,13 @@ final class OutboundFlow {
             long id = d.message().id();
             if (d.message().expired(now) || tooLarge(c, d)) {
                 // [MQTT-3.3.2-5]; [MQTT-3.1.2-25]: too large is dropped as if delivered
+                batch.execute(new Command.Dequeue(c.clientId, id), journaled(s, d));
+                continue;
+            }
+            if (!authorizer.mayRead(c.clientId, c.username, d.message().topic())) {
+                // checked when sent, not when subscribed: a deny under a granted wildcard holds, and so
+                // does an ACL reloaded since the subscription
+                stats.aclDeliveriesDropped.increment();
                 batch.execute(new Command.Dequeue(c.clientId, id), journaled(s, d));
                 continue;
             }

@@ -2,6 +2,7 @@ package io.cairn.engine;
 
 import io.cairn.fault.FailStop;
 import io.cairn.routing.Admission;
+import io.cairn.security.Authorizer;
 import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
 import io.cairn.stats.BrokerStats;
@@ -55,6 +56,7 @@ public final class SessionEngine implements AutoCloseable {
     private final BrokerStats stats;
     private final Batch batch;
     private final SessionLifecycle sessions;
+    private final Authorizer authorizer;
     private final InboundFlow inbound;
     private final OutboundFlow outbound;
     private final Subscriptions subscriptions;
@@ -69,6 +71,13 @@ public final class SessionEngine implements AutoCloseable {
     private boolean stopping;
 
     public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats) {
+        this(state, store, limits, failStop, stats, Authorizer.ALLOW_ALL);
+    }
+
+    /** As above, with the ACL that every PUBLISH, subscription and delivery is checked against. */
+    public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats,
+                         Authorizer authorizer) {
+        this.authorizer = authorizer;
         this.store = store;
         this.stats = stats;
         this.failStop = failStop;
@@ -80,9 +89,9 @@ public final class SessionEngine implements AutoCloseable {
         boolean queueQos0 = limits.budgets().session().queueQos0();
         Admission admission = new Admission(state, limits.budgets());
         this.batch = new Batch(state);
-        this.outbound = new OutboundFlow(batch, connected, stats);
-        this.inbound = new InboundFlow(state, batch, connected, outbound, store, admission, queueQos0, stats);
-        this.subscriptions = new Subscriptions(state, batch, outbound, limits, admission);
+        this.outbound = new OutboundFlow(batch, connected, stats, authorizer);
+        this.inbound = new InboundFlow(state, batch, connected, outbound, store, admission, queueQos0, stats, authorizer);
+        this.subscriptions = new Subscriptions(state, batch, outbound, limits, admission, authorizer, stats);
         this.sessions = new SessionLifecycle(state, batch, connected, inbound, outbound, timers, this::submit,
                 queueQos0);
         this.holds = new Holds(state, stats, timers, this::submit, this::disconnectHeld,
@@ -101,6 +110,11 @@ public final class SessionEngine implements AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** The ACL this engine applies (the protocol layer checks a Will's topic with it at CONNECT). */
+    public Authorizer authorizer() {
+        return authorizer;
     }
 
     /** Starts the engine thread; recovered sessions get their clocks first. */

@@ -1,7 +1,9 @@
 package io.cairn.engine;
 
 import io.cairn.routing.Admission;
+import io.cairn.security.Authorizer;
 import io.cairn.state.BrokerState;
+import io.cairn.stats.BrokerStats;
 import io.cairn.state.Command;
 import io.cairn.state.Message;
 import io.cairn.state.SessionState;
@@ -12,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * SUBSCRIBE and UNSUBSCRIBE: validates each filter, grants at most the broker's QoS, chooses the
+ * SUBSCRIBE and UNSUBSCRIBE: validates each filter, refuses those the ACL does not grant, grants at most the broker's QoS, chooses the
  * retained messages the subscription gets (by Retain Handling, from the retained index) and records
  * that choice in the command, so that replay does not depend on it.
  *
@@ -25,8 +27,13 @@ final class Subscriptions {
     private final OutboundFlow outbound;
     private final EngineLimits limits;
     private final Admission admission;
+    private final Authorizer authorizer;
+    private final BrokerStats stats;
 
-    Subscriptions(BrokerState state, Batch batch, OutboundFlow outbound, EngineLimits limits, Admission admission) {
+    Subscriptions(BrokerState state, Batch batch, OutboundFlow outbound, EngineLimits limits, Admission admission,
+                  Authorizer authorizer, BrokerStats stats) {
+        this.authorizer = authorizer;
+        this.stats = stats;
         this.state = state;
         this.admission = admission;
         this.batch = batch;
@@ -43,9 +50,13 @@ final class Subscriptions {
         int[] results = new int[requests.size()];
         List<Command.Subscribe> commands = new ArrayList<>(requests.size());
         for (int i = 0; i < results.length; i++) {
+            String filter = requests.get(i).filter();
             Command.Subscribe command = decide(c, requests.get(i));
             if (command == null) {
-                results[i] = refusal(requests.get(i).filter());
+                results[i] = refusal(filter);
+            } else if (!authorizer.maySubscribe(c.clientId, c.username, filter)) {
+                stats.aclRefusals.increment(); // before admission: a refused filter takes no budget
+                results[i] = Outbound.NOT_AUTHORIZED;
             } else if (!admission.fitsRetained(c.session, command.filter(), retainedMessages(command))) {
                 if (!c.reasonCodes) {
                     return false;
@@ -89,7 +100,7 @@ final class Subscriptions {
         boolean existed = s.subscriptions().containsKey(filter);
         List<String> retainedTopics = List.of();
         if (asked.retainHandling() == 0 || (asked.retainHandling() == 1 && !existed)) {
-            retainedTopics = retainedTopicsMatching(filter);
+            retainedTopics = retainedTopicsMatching(c, filter);
         }
         return new Command.Subscribe(c.clientId, filter, options, retainedTopics);
     }
@@ -105,11 +116,12 @@ final class Subscriptions {
         return out;
     }
 
-    private List<String> retainedTopicsMatching(String filter) {
+    /** The retained messages a new subscription gets: not expired, and readable by the client under the ACL. */
+    private List<String> retainedTopicsMatching(Connection c, String filter) {
         List<String> topics = new ArrayList<>();
         long now = batch.now();
         state.retainedMatching(filter, m -> {
-            if (!m.expired(now)) {
+            if (!m.expired(now) && authorizer.mayRead(c.clientId, c.username, m.topic())) {
                 topics.add(m.topic());
             }
         });

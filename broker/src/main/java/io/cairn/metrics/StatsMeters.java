@@ -71,6 +71,11 @@ final class StatsMeters {
         counter("cairn.incomplete.packets.stalled",
                 "Connections closed: a packet stayed incomplete longer than incomplete_packet_timeout_s",
                 stats.incompletePacketsStalled);
+        counter("cairn.auth.failures", "CONNECTs refused for bad credentials or anonymous access not allowed",
+                stats.authFailures);
+        counter("cairn.acl.refusals", "PUBLISHes and subscriptions refused by the ACL", stats.aclRefusals);
+        counter("cairn.acl.deliveries.dropped", "Deliveries dropped because the ACL denies the subscriber read access",
+                stats.aclDeliveriesDropped);
     }
 
     private void bindMessages() {

@@ -2,6 +2,7 @@ package io.cairn.protocol;
 
 import io.cairn.config.BrokerConfig;
 import io.cairn.security.Authenticator;
+import io.cairn.security.Authorizer;
 import io.cairn.state.SessionState;
 import io.cairn.state.Will;
 import io.cairn.topic.Topics;
@@ -25,19 +26,28 @@ final class ConnectHandler {
     /** What a CONNECT leads to. */
     sealed interface Result permits Accepted, Refused {}
 
-    /** A refused CONNECT: CONNACK {@code code} (none when -1), then close. */
-    record Refused(int code, String why) implements Result {}
+    /**
+     * A refused CONNECT: CONNACK {@code code} (none when -1), then close. {@code authFailure}: refused
+     * by the authenticator (counted, and slowed per source address).
+     */
+    record Refused(int code, String why, boolean authFailure) implements Result {
+        Refused(int code, String why) {
+            this(code, why, false);
+        }
+    }
 
     /** An accepted CONNECT, as the engine and the CONNACK need it. */
-    record Accepted(String clientId, int version, boolean cleanStart, long expiry, Will will, int keepAliveSeconds,
+    record Accepted(String clientId, String username, int version, boolean cleanStart, long expiry, Will will, int keepAliveSeconds,
                     int sendWindow, long maxPacketSize, MqttProperties connackProperties) implements Result {}
 
     private final BrokerConfig.Mqtt limits;
     private final Authenticator authenticator;
+    private final Authorizer authorizer;
 
-    ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator) {
+    ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator, Authorizer authorizer) {
         this.limits = limits;
         this.authenticator = authenticator;
+        this.authorizer = authorizer;
     }
 
     Result handle(MqttConnectMessage m) {
@@ -63,6 +73,9 @@ final class ConnectHandler {
         if (refused == null) {
             refused = checkWill(h, p, v5);
         }
+        if (refused == null) {
+            refused = authorizeWill(h, p, clientId, v5);
+        }
         if (refused != null) {
             return refused;
         }
@@ -79,10 +92,22 @@ final class ConnectHandler {
         return switch (authenticator.authenticate(clientId, user, password)) {
             case ADMIT -> null;
             case BAD_CREDENTIALS -> new Refused(v5 ? ReasonCodes.BAD_USER_NAME_OR_PASSWORD
-                    : ReasonCodes.V3_BAD_USER_NAME_OR_PASSWORD, "bad user name or password");
+                    : ReasonCodes.V3_BAD_USER_NAME_OR_PASSWORD, "bad user name or password", true);
             case NOT_AUTHORIZED -> new Refused(v5 ? ReasonCodes.NOT_AUTHORIZED : ReasonCodes.V3_NOT_AUTHORIZED,
-                    "not authorized");
+                    "not authorized", true);
         };
+    }
+
+    /**
+     * A Will is a PUBLISH the broker makes later on the client's behalf, so the ACL must let the
+     * client write its topic; refused now, while the client can still be told (5.0 0x87, 3.x 0x05).
+     */
+    private Refused authorizeWill(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, boolean v5) {
+        if (!h.isWillFlag() || authorizer.mayWrite(clientId, h.hasUserName() ? p.userName() : null, p.willTopic())) {
+            return null;
+        }
+        return new Refused(v5 ? ReasonCodes.NOT_AUTHORIZED : ReasonCodes.V3_NOT_AUTHORIZED,
+                "the ACL does not allow the Will's topic");
     }
 
     private Refused checkWill(MqttConnectVariableHeader h, MqttConnectPayload p, boolean v5) {
@@ -120,7 +145,7 @@ final class ConnectHandler {
         if (v5) {
             advertiseLimits(connack);
         }
-        return new Accepted(clientId, version, h.isCleanSession(), expiry, will(h, p, v5), keepAlive, sendWindow,
+        return new Accepted(clientId, h.hasUserName() ? p.userName() : null, version, h.isCleanSession(), expiry, will(h, p, v5), keepAlive, sendWindow,
                 maxPacket, connack);
     }
 

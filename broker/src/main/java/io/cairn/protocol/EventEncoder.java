@@ -51,6 +51,7 @@ final class EventEncoder {
             case PACKET_ID_NOT_FOUND -> ReasonCodes.PACKET_ID_NOT_FOUND;
             case NOT_ACCEPTED -> ReasonCodes.UNSPECIFIED_ERROR;
             case QUOTA_EXCEEDED -> ReasonCodes.QUOTA_EXCEEDED;
+            case NOT_AUTHORIZED -> ReasonCodes.NOT_AUTHORIZED;
         };
     }
 
@@ -74,6 +75,7 @@ final class EventEncoder {
                 codes[i] = switch (r) {
                     case Outbound.SHARED_NOT_SUPPORTED -> ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
                     case Outbound.QUOTA_EXCEEDED -> ReasonCodes.QUOTA_EXCEEDED;
+                    case Outbound.NOT_AUTHORIZED -> ReasonCodes.NOT_AUTHORIZED;
                     default -> ReasonCodes.TOPIC_FILTER_INVALID;
                 };
             }

@@ -6,6 +6,7 @@ import io.cairn.engine.InboundPublish;
 import io.cairn.engine.SessionEngine;
 import io.cairn.engine.SubscriptionRequest;
 import io.cairn.security.Authenticator;
+import io.cairn.security.LoginThrottle;
 import io.cairn.state.MessageProperties;
 import io.cairn.state.SubscriptionOptions;
 import io.cairn.topic.Topics;
@@ -32,6 +33,8 @@ import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
@@ -66,6 +69,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private final SessionEngine engine;
     private final BrokerConfig.Mqtt limits;
     private final ConnectHandler connectHandler;
+    private final LoginThrottle throttle;
     private ChannelHandlerContext ctx;
     private Connection connection;
     private int version;
@@ -77,10 +81,25 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     /** Engine calls of this connection held until the end of the current read round, or null. */
     private List<Runnable> heldBack;
 
-    public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits, Authenticator authenticator) {
+    public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits, Authenticator authenticator,
+                          LoginThrottle throttle) {
         this.engine = engine;
         this.limits = limits;
-        this.connectHandler = new ConnectHandler(limits, authenticator);
+        this.throttle = throttle;
+        this.connectHandler = new ConnectHandler(limits, certificateFirst(authenticator), engine.authorizer());
+    }
+
+    /**
+     * A client whose user name is the CN of the certificate the TLS handshake verified is
+     * authenticated by that certificate: as in Mosquitto's use_identity_as_username, the password
+     * file is not asked (it would refuse the CONNECT's password for a user it does not know, and
+     * allow_anonymous = false would refuse a client that proved who it is). Runs inside
+     * {@link ConnectHandler#handle}, on this channel's event loop, after the handshake.
+     */
+    private Authenticator certificateFirst(Authenticator next) {
+        return (clientId, username, password) -> username != null
+                && username.equals(ctx.channel().attr(CERTIFICATE_USERNAME).get())
+                ? Authenticator.Verdict.ADMIT : next.authenticate(clientId, username, password);
     }
 
     @Override
@@ -198,11 +217,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         ConnectHandler.Result result = connectHandler.handle(withCertificateUsername(m));
         if (result instanceof ConnectHandler.Refused r) {
-            log.debug("CONNECT refused ({}): {}", r.why(), ctx.channel().remoteAddress());
-            if (r.code() >= 0) {
-                ctx.writeAndFlush(Packets.connack(r.code(), false, null));
-            }
-            closeNow();
+            refuse(r);
             return;
         }
         ConnectHandler.Accepted a = (ConnectHandler.Accepted) result;
@@ -216,7 +231,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         gate = new ReadGate(ctx.channel());
         ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate);
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
-                a.sendWindow(), a.maxPacketSize());
+                a.sendWindow(), a.maxPacketSize(), a.username());
         engine.connect(connection);
     }
 
@@ -236,6 +251,35 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         MqttConnectPayload payload = new MqttConnectPayload(p.clientIdentifier(), p.willProperties(), p.willTopic(),
                 p.willMessageInBytes(), identity, p.passwordInBytes());
         return new MqttConnectMessage(m.fixedHeader(), header, payload);
+    }
+
+    /**
+     * A refused CONNECT: CONNACK with the code, then close. A refusal by the authenticator is counted
+     * and answered after the back-off of its source address, scheduled on the event loop (never
+     * waited for); meanwhile nothing more is read from the connection.
+     */
+    private void refuse(ConnectHandler.Refused r) {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        long delay = 0;
+        if (r.authFailure()) {
+            delay = throttle.failed(remote instanceof InetSocketAddress a ? a.getAddress() : null);
+            log.info("CONNECT refused ({}) from {}{}", r.why(), remote, delay > 0 ? ", answered in " + delay + " ms" : "");
+        } else {
+            log.debug("CONNECT refused ({}): {}", r.why(), remote);
+        }
+        closing = true;
+        ctx.channel().config().setAutoRead(false);
+        Runnable answer = () -> {
+            if (r.code() >= 0) {
+                ctx.writeAndFlush(Packets.connack(r.code(), false, null));
+            }
+            closeNow();
+        };
+        if (delay == 0) {
+            answer.run();
+        } else {
+            ctx.executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**

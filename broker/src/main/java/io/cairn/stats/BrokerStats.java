@@ -39,6 +39,14 @@ public final class BrokerStats {
     /** Connections closed because a packet stayed incomplete longer than the timeout. */
     public final LongAdder incompletePacketsStalled = new LongAdder();
 
+    // ---- security (protocol / engine)
+    /** CONNECTs refused for a bad user name or password, or anonymous when that is not allowed. */
+    public final LongAdder authFailures = new LongAdder();
+    /** PUBLISHes and subscriptions refused by the ACL. */
+    public final LongAdder aclRefusals = new LongAdder();
+    /** Deliveries (retained ones included) dropped because the ACL does not let the subscriber read the topic. */
+    public final LongAdder aclDeliveriesDropped = new LongAdder();
+
     // ---- messages (engine); index = QoS
     public final LongAdder[] messagesIn = adders(3);
     public final LongAdder[] messagesOut = adders(3);

@@ -6,6 +6,7 @@ import io.cairn.protocol.IncompletePackets;
 import io.cairn.protocol.MqttConnection;
 import io.cairn.protocol.MqttPacketDecoder;
 import io.cairn.security.Authenticator;
+import io.cairn.security.LoginThrottle;
 import io.cairn.stats.BrokerStats;
 import io.cairn.engine.SessionEngine;
 import io.netty.bootstrap.ServerBootstrap;
@@ -91,12 +92,21 @@ public final class Listeners implements AutoCloseable {
     private volatile SessionEngine engine;
 
     private final BrokerStats stats;
+    private final Authenticator authenticator;
+    private final LoginThrottle throttle;
     private final ResourceExhaustion exhaustion = new ResourceExhaustion();
     private final RepeatedWarning overConnectionLimit = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private IncompletePackets incompletePackets;
 
     public Listeners(BrokerStats stats) {
+        this(stats, null);
+    }
+
+    /** {@code authenticator} decides every CONNECT (null: anonymous access as the configuration says). */
+    public Listeners(BrokerStats stats, Authenticator authenticator) {
         this.stats = stats;
+        this.authenticator = authenticator;
+        this.throttle = new LoginThrottle(stats.authFailures);
         // NIO: the native epoll jars of Netty 4.2 cannot be fetched from the registry this project builds from
         IoHandlerFactory factory = NioIoHandler.newFactory();
         this.boss = new MultiThreadIoEventLoopGroup(1, factory);
@@ -110,7 +120,8 @@ public final class Listeners implements AutoCloseable {
     public List<InetSocketAddress> bind(BrokerConfig config) throws IOException {
         List<InetSocketAddress> addresses = new ArrayList<>();
         BrokerConfig.Mqtt limits = config.mqtt();
-        Authenticator authenticator = Authenticator.withoutCredentials(config.auth().allowAnonymous());
+        Authenticator authenticator = this.authenticator != null ? this.authenticator
+                : Authenticator.withoutCredentials(config.auth().allowAnonymous());
         incompletePackets = new IncompletePackets(limits.maxIncompletePacketBytes(), limits.incompletePacketTimeoutS(), stats);
         IncompletePackets incomplete = incompletePackets;
         for (BrokerConfig.Listener l : config.listeners()) {
@@ -140,7 +151,7 @@ public final class Listeners implements AutoCloseable {
                             p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize(), incomplete));
                             p.addLast("encoder", MqttEncoder.INSTANCE);
                             p.addLast("exhaustion", exhaustion.connectionErrors());
-                            p.addLast("mqtt", new MqttConnection(engine, limits, authenticator));
+                            p.addLast("mqtt", new MqttConnection(engine, limits, authenticator, throttle));
                         }
                     });
             Channel ch = bindOne(b, l);

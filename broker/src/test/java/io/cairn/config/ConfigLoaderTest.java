@@ -172,31 +172,6 @@ class ConfigLoaderTest {
         assertThat(r.customSegments().get("a/#")).isEqualTo(new BrokerConfig.Segment(1000, 2));
     }
 
-    // ---------------------------------------------------------------- fails closed: not supported yet
-
-    /** Keys that are real names but whose feature is not there yet: file, line, key and the reason. */
-    static Stream<Arguments> notSupportedYet() {
-        return Stream.of(
-                Arguments.of("[auth]\npassword_file = \"passwd\"\n", 2, "auth.password_file", "TLS/security issue"),
-                Arguments.of("[auth]\n\nacl_file = \"acl\"\n", 3, "auth.acl_file", "TLS/security issue"),
-                Arguments.of("[auth]\nallow_anonymous = false\n", 2, "auth.allow_anonymous",
-                        "password checking arrives with the TLS/security issue"));
-    }
-
-    @ParameterizedTest(name = "{2}")
-    @MethodSource("notSupportedYet")
-    void aKeyThatIsNotSupportedYetStopsLoadingWithFileLineAndKey(String toml, int line, String key, String why)
-            throws Exception {
-        for (String name : List.of("passwd", "acl", "server.crt", "server.key", "ca.crt")) {
-            Files.writeString(dir.resolve(name), "");
-        }
-        Path f = file(toml);
-        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
-                .satisfies(e -> assertThat(((ConfigException) e).errors()).anySatisfy(error -> assertThat(error)
-                        .startsWith(f + ":" + line + ": key '" + key + "'")
-                        .contains(": not supported yet (").contains(why).endsWith(")")));
-    }
-
     // ---------------------------------------------------------------- tls and wss listeners
 
     @Test
@@ -264,15 +239,51 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(file("[auth]\nallow_anonymous = true\n")).auth().allowAnonymous()).isTrue();
     }
 
+    // ---------------------------------------------------------------- [auth]
+
     @Test
-    void checkConfigRefusesANotSupportedKeyWithFileLineAndKey() throws Exception {
-        Files.writeString(dir.resolve("passwd"), "");
-        Path f = file("[mqtt]\nmax_qos = 1\n[auth]\npassword_file = \"passwd\"\n");
+    void authKeysAreAcceptedWithPathsRelativeToTheFile() throws Exception {
+        io.cairn.security.PasswordFile.setUser(dir.resolve("passwd"), "alice", "pw".getBytes());
+        Files.writeString(dir.resolve("acl"), "user alice\ntopic readwrite alice/#\n");
+        BrokerConfig.Auth a = ConfigLoader.load(file(
+                "[auth]\nallow_anonymous = false\npassword_file = \"passwd\"\nacl_file = \"acl\"\n")).auth();
+        assertThat(a).isEqualTo(new BrokerConfig.Auth(false, dir.resolve("passwd"), dir.resolve("acl")));
+        assertThat(ConfigLoader.load(file("[auth]\nallow_anonymous = false\n")).auth().allowAnonymous())
+                .as("without a password file: admits nobody, but is a valid configuration").isFalse();
+    }
+
+    @Test
+    void anAbsentPasswordOrAclFileIsRefused() throws Exception {
+        Path f = file("[auth]\npassword_file = \"nope\"\nacl_file = \"nope-acl\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).containsExactly(
+                        f + ":2: key 'auth.password_file' = \"nope\": an existing file (looked for " + dir.resolve("nope") + ")",
+                        f + ":3: key 'auth.acl_file' = \"nope-acl\": an existing file (looked for " + dir.resolve("nope-acl") + ")"));
+    }
+
+    @Test
+    void passwordAndAclFilesThatDoNotParseAreRefusedWithTheirOwnFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("passwd"), "# users\nalice:$7$101$bad\n");
+        Files.writeString(dir.resolve("acl"), "user alice\n\ntopic sometimes alice/#\n");
+        Path f = file("[auth]\npassword_file = \"passwd\"\nacl_file = \"acl\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).containsExactly(
+                        f + ":2: key 'auth.password_file' = \"passwd\": " + dir.resolve("passwd")
+                                + ":2: user 'alice': not a $6$ or $7$ password hash (expected user:$7$iterations$salt$hash)",
+                        f + ":3: key 'auth.acl_file' = \"acl\": " + dir.resolve("acl")
+                                + ":3: 'sometimes' is not an access: expected read, write, readwrite or deny"));
+    }
+
+    @Test
+    void checkConfigRefusesABrokenAclFileWithFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("acl"), "topic read a/#/b\n");
+        Path f = file("[mqtt]\nmax_qos = 1\n[auth]\nacl_file = \"acl\"\n");
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(new Cairn());
         cmd.setErr(new PrintWriter(err, true));
         assertThat(cmd.execute("check-config", f.toString())).isEqualTo(1);
-        assertThat(err.toString()).startsWith(f + ":4: key 'auth.password_file' = \"passwd\": not supported yet (");
+        assertThat(err.toString()).startsWith(f + ":4: key 'auth.acl_file' = \"acl\": " + dir.resolve("acl")
+                + ":1: 'a/#/b' is not a valid topic filter");
     }
 
     // ---------------------------------------------------------------- [metrics]
@@ -330,7 +341,7 @@ class ConfigLoaderTest {
 
     @Test
     void startUpRefusesWhatCheckConfigRefuses() throws Exception {
-        Files.writeString(dir.resolve("passwd"), "");
+        Files.writeString(dir.resolve("passwd"), "alice\n");
         Path f = file("[auth]\npassword_file = \"passwd\"\n");
         assertThat(new CommandLine(new Cairn()).execute("--config", f.toString())).isEqualTo(2);
     }

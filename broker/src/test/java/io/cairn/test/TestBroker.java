@@ -71,7 +71,7 @@ public final class TestBroker implements AutoCloseable {
         return broker.boundAddresses().get(index).getPort();
     }
 
-    /** {@link Broker#reload}: what SIGHUP does. */
+    /** {@link Broker#reload}, what SIGHUP does: certificates and keys, password and ACL files again. */
     public boolean reload() {
         return broker.reload();
     }

@@ -144,6 +144,24 @@ class TlsMutualTest {
     }
 
     @Test
+    void theCertificateAuthenticatesWhereAnonymousClientsAreRefused() throws Exception {
+        BrokerConfig.Listener tls = BrokerConfig.Listener.tls("127.0.0.1", 0, certs.file("server.crt"),
+                certs.file("server.key"));
+        try (TestBroker closed = TestBroker.startWith(c -> c.withAuth(new BrokerConfig.Auth(false, null, null))
+                .withListeners(List.of(tls.withClientCa(certs.file("ca.crt"), true),
+                        tls.withClientCa(certs.file("ca.crt"), false))))) {
+            String identity = "ssl://127.0.0.1:" + closed.port(0);
+            assertThat(TlsClients.pahoV3RoundTrip(identity, certs.clientContext(certs.alice), "closed/alice"))
+                    .isEqualTo("hello " + identity);
+            // the same certificate without use_identity_as_username is only TLS: the CONNECT has no user name
+            assertThatThrownBy(() -> TlsClients.pahoV3("ssl://127.0.0.1:" + closed.port(1),
+                    certs.clientContext(certs.alice), "anonymous").close())
+                    .isInstanceOf(org.eclipse.paho.client.mqttv3.MqttException.class)
+                    .hasMessageContaining("Not authorized");
+        }
+    }
+
+    @Test
     void withoutUseIdentityAsUsernameTheConnectsUserNameStays() throws Exception {
         try (LogLines log = LogLines.debugOf(MqttConnection.class)) {
             assertThat(TlsClients.pahoV3RoundTrip(ssl(1), certs.clientContext(certs.alice), "identity/off")).isNotNull();

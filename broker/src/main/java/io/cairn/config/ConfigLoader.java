@@ -7,11 +7,14 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import io.cairn.security.Acl;
 import io.cairn.security.PasswordFile;
 import io.cairn.security.SecurityFileException;
+import io.cairn.tls.PemFiles;
 import io.cairn.topic.Topics;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -130,6 +133,9 @@ public final class ConfigLoader {
         boolean identity = bool(l, at, "use_identity_as_username", false);
         List<String> origins = origins(l, at, web);
         tlsKeys(l, at, type, cert != null && key != null);
+        if (type.equals("tls") || type.equals("wss")) {
+            pemFiles(l, at, readable(cert), readable(key), readable(clientCa));
+        }
         return bind == null ? null
                 : new BrokerConfig.Listener(type, bind.host, bind.port, path, cert, key, clientCa, identity, origins);
     }
@@ -174,6 +180,40 @@ public final class ConfigLoader {
             if (l.has(k)) {
                 error(at + "." + k, l.get(k), "only for tls and wss listeners");
             }
+        }
+    }
+
+    /**
+     * Reads the PEM files of a TLS listener as start-up will (so that check-config refuses what
+     * start-up would): a certificate chain, a private key that belongs to its first certificate, the
+     * client CA's certificates. A null path (absent, or missing: reported already) is skipped.
+     */
+    private void pemFiles(JsonNode l, String at, Path cert, Path key, Path clientCa) {
+        X509Certificate[] chain = pem(l, at, "cert", () -> cert == null ? null : PemFiles.certificates(cert));
+        PrivateKey privateKey = pem(l, at, "key", () -> key == null ? null : PemFiles.privateKey(key));
+        if (chain != null && privateKey != null) {
+            pem(l, at, "key", () -> {
+                PemFiles.checkPair(cert, chain[0], key, privateKey);
+                return null;
+            });
+        }
+        pem(l, at, "client_ca", () -> clientCa == null ? null : PemFiles.certificates(clientCa));
+    }
+
+    private static Path readable(Path p) {
+        return p != null && Files.isRegularFile(p) ? p : null;
+    }
+
+    private interface PemRead<T> {
+        T read() throws IOException;
+    }
+
+    private <T> T pem(JsonNode l, String at, String key, PemRead<T> read) {
+        try {
+            return read.read();
+        } catch (IOException e) {
+            error(at + "." + key, l.get(key), e.getMessage());
+            return null;
         }
     }
 

@@ -1,6 +1,7 @@
 package io.cairn.transport;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.tls.PemFiles;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;

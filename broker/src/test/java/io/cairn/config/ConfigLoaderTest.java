@@ -1,6 +1,7 @@
 package io.cairn.config;
 
 import io.cairn.Cairn;
+import io.cairn.tls.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -176,9 +177,7 @@ class ConfigLoaderTest {
 
     @Test
     void tlsAndWssListenersLoadWithEveryTheirKeys() throws Exception {
-        for (String name : List.of("server.crt", "server.key", "ca.crt")) {
-            Files.writeString(dir.resolve(name), "");
-        }
+        TestCertificates.writeTo(dir);
         BrokerConfig c = ConfigLoader.load(file("""
                 [[listeners]]
                 type = "tls"
@@ -213,13 +212,45 @@ class ConfigLoaderTest {
 
     @Test
     void theCertificateUserNameNeedsAClientCa() throws Exception {
-        for (String name : List.of("server.crt", "server.key")) {
-            Files.writeString(dir.resolve(name), "");
-        }
+        TestCertificates.writeTo(dir);
         Path f = file("[[listeners]]\ntype = \"tls\"\nbind = \"0.0.0.0:8883\"\ncert = \"server.crt\"\n"
                 + "key = \"server.key\"\nuse_identity_as_username = true\n");
         assertThatThrownBy(() -> ConfigLoader.load(f)).hasMessage(f + ":6: key 'listeners[0].use_identity_as_username'"
                 + " = true: true only with client_ca (the user name comes from a client certificate the broker verified)");
+    }
+
+    @Test
+    void pemFilesAreReadAsStartUpReadsThemSoCheckConfigRefusesWhatStartUpWould() throws Exception {
+        TestCertificates.writeTo(dir);
+        Files.writeString(dir.resolve("empty.pem"), "");
+        Path f = file("""
+                [[listeners]]
+                type = "tls"
+                bind = "0.0.0.0:8883"
+                cert = "empty.pem"
+                key = "server-rsa.key"
+                client_ca = "empty.pem"
+
+                [[listeners]]
+                type = "wss"
+                bind = "0.0.0.0:8084"
+                cert = "server.crt"
+                key = "alice.key"
+                """);
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).containsExactly(
+                        f + ":4: key 'listeners[0].cert' = \"empty.pem\": " + dir.resolve("empty.pem")
+                                + ": no PEM certificate (-----BEGIN CERTIFICATE-----) in it",
+                        f + ":6: key 'listeners[0].client_ca' = \"empty.pem\": " + dir.resolve("empty.pem")
+                                + ": no PEM certificate (-----BEGIN CERTIFICATE-----) in it",
+                        f + ":12: key 'listeners[1].key' = \"alice.key\": " + dir.resolve("alice.key")
+                                + ": this private key does not belong to the first certificate of "
+                                + dir.resolve("server.crt")));
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Cairn());
+        cmd.setErr(new PrintWriter(err, true));
+        assertThat(cmd.execute("check-config", f.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("this private key does not belong to the first certificate");
     }
 
     @Test

@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Threading: build and use on the test thread.
  */
-final class TestCertificates {
+public final class TestCertificates {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
@@ -75,7 +75,7 @@ final class TestCertificates {
     }
 
     /** Makes everything and writes the PEM files into {@code dir}. */
-    static TestCertificates writeTo(Path dir) throws Exception {
+    public static TestCertificates writeTo(Path dir) throws Exception {
         TestCertificates c = new TestCertificates(dir);
         writeCert(dir.resolve("ca.crt"), c.ca.cert);
         writeCert(dir.resolve("other-ca.crt"), c.otherCa.cert);

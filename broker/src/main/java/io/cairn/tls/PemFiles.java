@@ -1,4 +1,4 @@
-package io.cairn.transport;
+package io.cairn.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,11 +28,12 @@ import java.util.regex.Pattern;
  * <p>PKCS#1 is converted here by wrapping it in a PKCS#8 envelope (a fixed DER prefix around the same
  * bytes), which is all Netty would need BouncyCastle for: the broker's jar stays without 8 MB of
  * cryptography library, and start-up errors name the file. Every failure is an IOException whose
- * message names the file and what was wrong with it.
+ * message names the file and what was wrong with it. Both the configuration loader (so that
+ * {@code check-config} refuses what start-up would) and the listeners read the files through here.
  *
  * <p>Threading: stateless; safe from any thread.
  */
-final class PemFiles {
+public final class PemFiles {
 
     private static final Pattern BLOCK =
             Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
@@ -47,7 +48,7 @@ final class PemFiles {
     private record Block(String label, byte[] der) {}
 
     /** Every certificate of a PEM file, in file order (leaf first for a chain); at least one. */
-    static X509Certificate[] certificates(Path file) throws IOException {
+    public static X509Certificate[] certificates(Path file) throws IOException {
         List<X509Certificate> out = new ArrayList<>();
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -66,7 +67,7 @@ final class PemFiles {
     }
 
     /** The first private key of a PEM file. */
-    static PrivateKey privateKey(Path file) throws IOException {
+    public static PrivateKey privateKey(Path file) throws IOException {
         for (Block b : blocks(file)) {
             switch (b.label) {
                 case "PRIVATE KEY" -> {
@@ -92,7 +93,7 @@ final class PemFiles {
      * Fails unless {@code key} is the private half of the leaf certificate: a swapped or stale key
      * file would otherwise only show when every handshake fails.
      */
-    static void checkPair(Path certFile, X509Certificate leaf, Path keyFile, PrivateKey key) throws IOException {
+    public static void checkPair(Path certFile, X509Certificate leaf, Path keyFile, PrivateKey key) throws IOException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";

@@ -12,8 +12,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 /**
  * The package structure of docs/architecture.md, enforced on the compiled classes: no cycle between
  * packages, a state machine that depends on nothing but the JDK, an engine that speaks no Netty and
- * reads no configuration, leaf packages that stay leaves, statistics kept with the JDK alone and a
- * metrics library known to one package.
+ * reads no configuration, leaf packages that stay leaves, statistics and PEM reading kept with the
+ * JDK alone and a metrics library known to one package.
  */
 class PackageRulesTest {
 
@@ -66,6 +66,13 @@ class PackageRulesTest {
     void onlyTheMetricsPackageKnowsMicrometer() {
         noClasses().that().resideOutsideOfPackage("io.cairn.metrics..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.micrometer..", "io.prometheus..")
+                .check(main);
+    }
+
+    @Test
+    void pemReadingDependsOnNothingButTheJdk() {
+        noClasses().that().resideInAPackage("io.cairn.tls..")
+                .should().dependOnClassesThat().resideOutsideOfPackages("io.cairn.tls..", "java..")
                 .check(main);
     }
 

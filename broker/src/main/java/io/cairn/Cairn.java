@@ -3,6 +3,7 @@ package io.cairn;
 import io.cairn.config.BrokerConfig;
 import io.cairn.config.ConfigException;
 import io.cairn.config.ConfigLoader;
+import io.cairn.config.JvmDefaults;
 import io.cairn.store.DataDirLock;
 import io.cairn.store.journal.JournalRepair;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -31,7 +33,7 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = Cairn.Version.class,
         description = "An MQTT broker that acknowledges only what is on disk.",
-        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class, Cairn.Passwd.class},
+        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class, Cairn.Passwd.class, Cairn.JvmOptions.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly / file valid", "1:configuration invalid (check-config) or repair failed",
                 "2:bad configuration or command line at start-up", "3:the broker failed to start (port in use, journal damaged, ...)"})
@@ -195,6 +197,33 @@ public final class Cairn implements Callable<Integer> {
             java.util.Arrays.fill(first, ' ');
             java.util.Arrays.fill(second, ' ');
             return bytes;
+        }
+    }
+
+    @Command(name = "jvm-options", hidden = true,
+            description = "Prints the JVM options ./cairn adds to run the broker on FILE (one line): a heap from "
+                    + "the budgets, G1, exit on OutOfMemoryError; each one --user-options sets is left out.")
+    static final class JvmOptions implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE")
+        private Path config;
+
+        @Option(names = "--user-options", paramLabel = "OPTS", description = "the user's JVM options")
+        private String userOptions = "";
+
+        @Spec
+        private CommandSpec spec;
+
+        /** Exits 2 on a bad file, printing nothing: the launcher then starts the broker, which says why. */
+        @Override
+        public Integer call() {
+            try {
+                BrokerConfig cfg = config == null ? BrokerConfig.defaults() : ConfigLoader.load(config);
+                List<String> options = JvmDefaults.options(cfg, JvmDefaults.physicalMemory(), userOptions);
+                spec.commandLine().getOut().println(String.join(" ", options));
+                return 0;
+            } catch (ConfigException e) {
+                return 2;
+            }
         }
     }
 

@@ -26,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The command line: {@code cairn [--config FILE]} runs the broker in the foreground;
  * {@code check-config FILE} validates a file; {@code repair DIR} repairs a damaged journal;
- * {@code passwd FILE USER} adds or updates a user in a password file.
+ * {@code passwd FILE USER} adds or updates a user in a password file; the hidden {@code jvm-options}
+ * prints the JVM options the launcher adds.
  *
  * <p>Threading: runs on the main thread; a shutdown hook closes the broker on SIGTERM / Ctrl-C;
  * SIGHUP calls {@link Broker#reload} on the JVM's signal thread.

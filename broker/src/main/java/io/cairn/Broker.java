@@ -1,5 +1,6 @@
 package io.cairn;
 
+import io.cairn.admin.AdminEndpoint;
 import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
 import io.cairn.engine.EngineLimits;
@@ -58,6 +59,8 @@ public final class Broker implements AutoCloseable {
     private final List<InetSocketAddress> addresses;
     private final BrokerStats stats;
     private final Metrics metrics;
+    /** Set once start-up is complete (the constructor runs before it). */
+    private volatile AdminEndpoint admin;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final Security security;
 
@@ -119,10 +122,14 @@ public final class Broker implements AutoCloseable {
             engine = new SessionEngine(state, store, engineLimits(config), failStop, stats, security.authorizer());
             engine.start();
             metrics.start(engine);
+            AdminEndpoint admin = AdminEndpoint.start(stats, config.storage().dir(),
+                    config.storage().durability().equals("memory") ? null : config.storage().dir().resolve("journal"));
             listeners.open(engine);
             log.info("Cairn started in {} ms (durability {}, data {})", (System.nanoTime() - t0) / 1_000_000,
                     config.storage().durability(), config.storage().dir().toAbsolutePath().normalize());
-            return new Broker(store, engine, listeners, lock, addresses, stats, metrics, security);
+            Broker broker = new Broker(store, engine, listeners, lock, addresses, stats, metrics, security);
+            broker.admin = admin;
+            return broker;
         } catch (Exception | Error e) {
             if (metrics != null) {
                 metrics.close();
@@ -224,6 +231,9 @@ public final class Broker implements AutoCloseable {
     public synchronized void close() {
         if (closed.getCount() == 0) {
             return;
+        }
+        if (admin != null) {
+            admin.close();
         }
         metrics.close(); // first: $SYS publishes into the engine, which is about to stop
         listeners.stopAccepting();

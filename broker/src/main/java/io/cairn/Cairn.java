@@ -34,7 +34,8 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = Cairn.Version.class,
         description = "An MQTT broker that acknowledges only what is on disk.",
-        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class, Cairn.Passwd.class, Cairn.JvmOptions.class},
+        subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class, Cairn.Passwd.class, Cairn.Status.class,
+                Cairn.Backup.class, Cairn.JvmOptions.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly / file valid", "1:configuration invalid (check-config) or repair failed",
                 "2:bad configuration or command line at start-up", "3:the broker failed to start (port in use, journal damaged, ...)"})
@@ -125,6 +126,56 @@ public final class Cairn implements Callable<Integer> {
                 return 0;
             } catch (IOException e) {
                 System.err.println("cairn repair: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true,
+            description = "Copies the journal of a storage directory DIR into DEST while the broker runs (or not): "
+                    + "the newest snapshot and every segment after it, a consistent state (what a crash at the end "
+                    + "of the copy would leave). Start a broker with [storage] dir = DEST to restore it.")
+    static final class Backup implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the storage directory ([storage] dir)")
+        private Path dir;
+
+        @Parameters(index = "1", paramLabel = "DEST", description = "a new or empty directory")
+        private Path dest;
+
+        @Override
+        public Integer call() {
+            try {
+                System.out.println("cairn backup: " + io.cairn.store.journal.JournalBackup.copy(dir, dest));
+                return 0;
+            } catch (IOException e) {
+                System.err.println("cairn backup: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Prints what the running broker of a configuration is doing: connections, sessions "
+                    + "online and offline, messages queued, journal size, last fsync latency. Reads them from the "
+                    + "broker's admin endpoint on 127.0.0.1 (its port is in DATA_DIR/admin.port).")
+    static final class Status implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", description = "the broker's configuration (default: embedded defaults)")
+        private Path config;
+
+        @Override
+        public Integer call() {
+            try {
+                BrokerConfig c = config == null ? BrokerConfig.defaults() : ConfigLoader.load(config);
+                System.out.print(io.cairn.admin.StatusCommand.fetch(c.storage().dir()));
+                return 0;
+            } catch (ConfigException e) {
+                e.errors().forEach(System.err::println);
+                return 2;
+            } catch (IOException e) {
+                System.err.println("cairn status: " + e.getMessage());
+                return 1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return 1;
             }
         }

@@ -84,6 +84,8 @@ public final class BrokerStats {
 
     // ---- journal
     public volatile Recorder fsyncNanos = Recorder.NONE;
+    /** The duration of the last successful journal force, in nanoseconds (0 before the first). */
+    public volatile long lastFsyncNanos;
     public volatile Recorder groupCommitRecords = Recorder.NONE;
     public final LongAdder journalBytesWritten = new LongAdder();
     public volatile long recoveryMillis;

@@ -118,7 +118,9 @@ final class SegmentFiles implements AutoCloseable {
     void force() throws IOException {
         long t0 = System.nanoTime();
         current.file.force();
-        stats.fsyncNanos.record(System.nanoTime() - t0); // successful forces only: a failure is logged and counted apart
+        long took = System.nanoTime() - t0;
+        stats.fsyncNanos.record(took); // successful forces only: a failure is logged and counted apart
+        stats.lastFsyncNanos = took;
         current.forcedEnd = current.end;
     }
 

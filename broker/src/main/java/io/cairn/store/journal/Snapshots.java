@@ -72,7 +72,7 @@ public final class Snapshots {
         return all.isEmpty() ? 0 : seqOf(all.get(0));
     }
 
-    private static long seqOf(Path snapshot) {
+    static long seqOf(Path snapshot) {
         String n = snapshot.getFileName().toString();
         return Long.parseLong(n.substring(PREFIX.length(), n.length() - SUFFIX.length()));
     }
@@ -122,7 +122,7 @@ public final class Snapshots {
         return new Snapshot(seq, state);
     }
 
-    private static List<Path> list(FileLayer files, Path dir) throws IOException {
+    static List<Path> list(FileLayer files, Path dir) throws IOException {
         List<Path> out = new ArrayList<>();
         for (Path p : files.list(dir)) {
             String n = p.getFileName().toString();

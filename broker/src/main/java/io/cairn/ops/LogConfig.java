@@ -53,8 +53,12 @@ public final class LogConfig {
         // on: written even when the root level is WARN or ERROR; off: never
         clients.setLevel(log.clients() ? Level.INFO : Level.OFF);
         RollingFileAppender<ILoggingEvent> file = log.file() == null ? null : fileAppender(context, log);
-        if (file != null) {
+        if (file != null && file.isStarted()) {
             root.addAppender(file);
+        } else if (file != null) {
+            // Logback keeps its reason in its status list, which nobody reads after start-up
+            LoggerFactory.getLogger(LogConfig.class).warn("cannot write the log file {}: logging to the console only",
+                    log.file());
         }
         return () -> {
             root.setLevel(rootBefore);

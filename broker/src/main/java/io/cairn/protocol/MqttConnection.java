@@ -144,7 +144,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
         if (closeReason == null) {
-            closeDetail = "error=\"" + cause.getMessage() + "\"";
+            closeDetail = "error=\"" + (cause.getMessage() == null ? cause.toString() : cause.getMessage()) + "\"";
         }
         ctx.close();
     }

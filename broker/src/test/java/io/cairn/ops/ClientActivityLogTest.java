@@ -220,4 +220,22 @@ class ClientActivityLogTest {
             undo.run();
         }
     }
+
+    @Test
+    void aPublisherHeldPastTheHoldTimeoutIsDisconnectedForIt() throws Exception {
+        start(c -> c.withRouter(new BrokerConfig.Router(c.router().segment(), "reject",
+                java.util.Map.of("bounded/#", new BrokerConfig.Segment(4096, 4)), 1)));
+        try (RawClient sub = RawClient.connected311(broker.port(), "cal-h0", false)) {
+            sub.subscribe311("bounded/#", 1, 1);
+            sub.send(Packets.disconnect());
+        }
+        try (RawClient pub = RawClient.connected311(broker.port(), "cal-h1", true)) {
+            for (int id = 1; id <= 40; id++) {
+                pub.send(Packets.publish311("bounded/a", 1, false, id, "x".repeat(1000)));
+            }
+            assertThat(pub.closedWithin(5000)).as("disconnected after the 1 s hold timeout").isTrue();
+        }
+        log.await("INFO client disconnected: id=cal-h1 addr=" + ADDR + " reason=hold-timeout");
+        assertThat(log.of("cal-h1")).as("no second line when the socket then closes").hasSize(2);
+    }
 }

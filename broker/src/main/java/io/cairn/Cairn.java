@@ -57,6 +57,8 @@ public final class Cairn implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
+        // before anything logs much: the [log] section (CAIRN_LOG_LEVEL and a user's logback.xml win)
+        io.cairn.ops.LogConfig.apply(cfg.log(), System.getenv("CAIRN_LOG_LEVEL"));
         if (config == null) {
             LoggerFactory.getLogger(Cairn.class).info("no configuration file: embedded defaults, listening on "
                     + "loopback only (as Mosquitto 2 does); a file given with --config opens other interfaces");

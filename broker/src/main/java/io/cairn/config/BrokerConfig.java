@@ -17,7 +17,8 @@ public record BrokerConfig(
         Mqtt mqtt,
         Router router,
         Metrics metrics,
-        Auth auth) {
+        Auth auth,
+        Log log) {
 
     /**
      * One network listener. {@code path} and {@code allowedOrigins} are used by ws/wss only
@@ -173,36 +174,60 @@ public record BrokerConfig(
     }
 
     /**
+     * Logging: the root {@code level} (TRACE..ERROR; CAIRN_LOG_LEVEL wins over it), whether the
+     * client activity lines are written ({@code clients}), and an optional {@code file} (null: stdout
+     * only) rolled daily and at {@code maxFileSizeBytes}, keeping {@code maxHistory} days of files.
+     */
+    public record Log(String level, boolean clients, Path file, long maxFileSizeBytes, int maxHistory) {
+        public static final long DEFAULT_MAX_FILE_SIZE = 10L << 20;
+
+        public static Log defaults() {
+            return new Log("INFO", true, null, DEFAULT_MAX_FILE_SIZE, 7);
+        }
+        public Log withClients(boolean on) {
+            return new Log(level, on, file, maxFileSizeBytes, maxHistory);
+        }
+        public Log withFile(Path f, long maxBytes, int history) {
+            return new Log(level, clients, f, maxBytes, history);
+        }
+    }
+
+    /**
      * The embedded defaults of {@code ./cairn}: loopback only (tcp 127.0.0.1:1883, ws 127.0.0.1:8083
      * /mqtt, like Mosquitto 2 without a config file), data in ./data, sync.
      */
     public static BrokerConfig defaults() {
         return new BrokerConfig(
                 List.of(Listener.tcp("127.0.0.1", 1883), Listener.ws("127.0.0.1", 8083, "/mqtt")),
-                Storage.defaults(), Mqtt.defaults(), Router.defaults(), Metrics.defaults(), Auth.defaults());
+                Storage.defaults(), Mqtt.defaults(), Router.defaults(), Metrics.defaults(), Auth.defaults(),
+                Log.defaults());
     }
 
     public BrokerConfig withListeners(List<Listener> l) {
-        return new BrokerConfig(l, storage, mqtt, router, metrics, auth);
+        return new BrokerConfig(l, storage, mqtt, router, metrics, auth, log);
     }
 
     public BrokerConfig withStorage(Storage s) {
-        return new BrokerConfig(listeners, s, mqtt, router, metrics, auth);
+        return new BrokerConfig(listeners, s, mqtt, router, metrics, auth, log);
     }
 
     public BrokerConfig withMqtt(Mqtt m) {
-        return new BrokerConfig(listeners, storage, m, router, metrics, auth);
+        return new BrokerConfig(listeners, storage, m, router, metrics, auth, log);
     }
 
     public BrokerConfig withRouter(Router r) {
-        return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth);
+        return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth, log);
     }
 
     public BrokerConfig withMetrics(Metrics m) {
-        return new BrokerConfig(listeners, storage, mqtt, router, m, auth);
+        return new BrokerConfig(listeners, storage, mqtt, router, m, auth, log);
     }
 
     public BrokerConfig withAuth(Auth a) {
-        return new BrokerConfig(listeners, storage, mqtt, router, metrics, a);
+        return new BrokerConfig(listeners, storage, mqtt, router, metrics, a, log);
+    }
+
+    public BrokerConfig withLog(Log l) {
+        return new BrokerConfig(listeners, storage, mqtt, router, metrics, auth, l);
     }
 }

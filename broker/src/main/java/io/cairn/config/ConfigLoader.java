@@ -48,7 +48,8 @@ public final class ConfigLoader {
                     "incomplete_packet_timeout_s", "max_connections"),
             "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
-            "auth", Set.of("allow_anonymous", "password_file", "acl_file"));
+            "auth", Set.of("allow_anonymous", "password_file", "acl_file"),
+            "log", Set.of("level", "clients", "file", "max_file_size", "max_history"));
 
     private record Problem(int line, String message) {}
 
@@ -94,7 +95,8 @@ public final class ConfigLoader {
         List<BrokerConfig.Listener> listeners = root.has("listeners") ? listeners(root.get("listeners")) : d.listeners();
         return new BrokerConfig(listeners, storage(section(root, "storage"), d.storage()),
                 mqtt(section(root, "mqtt"), d.mqtt()), router(section(root, "router"), d.router()),
-                metrics(section(root, "metrics"), d.metrics()), auth(section(root, "auth"), d.auth()));
+                metrics(section(root, "metrics"), d.metrics()), auth(section(root, "auth"), d.auth()),
+                log(section(root, "log"), d.log()));
     }
 
     // ---------------------------------------------------------------- sections
@@ -311,6 +313,56 @@ public final class ConfigLoader {
         parses(n, "auth.password_file", passwords, PasswordFile::load);
         parses(n, "auth.acl_file", acl, Acl::load);
         return new BrokerConfig.Auth(anonymous, passwords, acl);
+    }
+
+    private static final Pattern FILE_SIZE = Pattern.compile("^(\\d{1,12})\\s*(KB|MB|GB)?$", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * [log]: the file need not exist (it is created), but its folder must, so that start-up does not
+     * fail later; sizes are written as Logback writes them ("10MB", "512KB", or bytes).
+     */
+    private BrokerConfig.Log log(JsonNode n, BrokerConfig.Log d) {
+        checkKnown(n, "log", KNOWN_KEYS.get("log"));
+        String level = string(n, "log", "level", d.level()).toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
+            error("log.level", n.get("level"), "one of TRACE, DEBUG, INFO, WARN, ERROR");
+            level = d.level();
+        }
+        boolean clients = bool(n, "log", "clients", d.clients());
+        Path file = n.has("file") ? resolve(string(n, "log", "file", null)) : d.file();
+        if (file != null && (file.getParent() == null || !Files.isDirectory(file.getParent()))) {
+            error("log.file", n.get("file"), "a file in an existing folder (looked for " + file.getParent() + ")");
+        } else if (file != null && Files.isDirectory(file)) {
+            error("log.file", n.get("file"), "a file, not a folder");
+        }
+        long maxSize = fileSize(n, d.maxFileSizeBytes());
+        int history = (int) integer(n, "log", "max_history", d.maxHistory(), 1, 3650);
+        return new BrokerConfig.Log(level, clients, file, maxSize, history);
+    }
+
+    private long fileSize(JsonNode n, long absent) {
+        JsonNode v = n.get("max_file_size");
+        if (v == null) {
+            return absent;
+        }
+        Matcher m = v.isTextual() ? FILE_SIZE.matcher(v.asText().trim()) : null;
+        long bytes = m != null && m.matches() ? Long.parseLong(m.group(1)) * unit(m.group(2)) : 0;
+        if (bytes < 1024 || bytes > (1L << 40)) {
+            error("log.max_file_size", v, "a size from 1KB to 1024GB, such as \"10MB\", \"512KB\" or \"1GB\"");
+            return absent;
+        }
+        return bytes;
+    }
+
+    private static long unit(String suffix) {
+        if (suffix == null) {
+            return 1;
+        }
+        return switch (suffix.toUpperCase(java.util.Locale.ROOT)) {
+            case "KB" -> 1L << 10;
+            case "MB" -> 1L << 20;
+            default -> 1L << 30;
+        };
     }
 
     private interface SecurityFile {

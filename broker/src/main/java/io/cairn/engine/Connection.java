@@ -52,6 +52,11 @@ public final class Connection {
     /** The user name the client authenticated with, or null: what the ACL decides by. */
     final String username;
 
+    /** For the activity log only: remote address, listener ("tcp:1883") and MQTT version ("5.0"). */
+    private String address = "-";
+    private String listener = "-";
+    private String protocol = "-";
+
     SessionState session;
     boolean current;
     final List<Outbound> outbox = new ArrayList<>(4);
@@ -97,6 +102,30 @@ public final class Connection {
     /** The session expiry interval this connection was accepted with. */
     public long expiryInterval() {
         return expiryInterval;
+    }
+
+    /**
+     * Names where the client came from, for {@link ClientLog}. Called by the protocol layer before
+     * the connection is handed to the engine (the engine's inbox makes the values visible to it).
+     */
+    public Connection describedAs(String address, String listener, String protocol) {
+        this.address = address;
+        this.listener = listener;
+        this.protocol = protocol;
+        return this;
+    }
+
+    /** The client's address as "ip:port", or "-" when not described. */
+    public String address() {
+        return address;
+    }
+
+    String listener() {
+        return listener;
+    }
+
+    String protocol() {
+        return protocol;
     }
 
     @Override

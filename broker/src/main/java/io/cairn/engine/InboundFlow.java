@@ -177,6 +177,7 @@ final class InboundFlow {
     /** Publishes the session's Will now and clears it. */
     void publishWill(SessionState s) {
         Will w = s.will();
+        ClientLog.willPublished(s.clientId(), w.topic(), w.qos(), w.retain());
         Message m = newMessage(w.topic(), w.qos(), w.retain(), w.payload(), w.properties());
         Router.Result routed = router.route(m, s.clientId(), connected.keySet(), queueQos0);
         List<Command.Route> routes = admitOrDrop(m, routed.routes(), "Will of " + s.clientId());

@@ -102,7 +102,7 @@ public final class SessionEngine implements AutoCloseable {
     }
 
     private void disconnectHeld(Connection c) {
-        sessions.detach(c, true); // the server ends the connection: its Will is due
+        sessions.detach(c, true, "hold-timeout", null); // the server ends the connection: its Will is due
         batch.close(c);
     }
 
@@ -211,17 +211,30 @@ public final class SessionEngine implements AutoCloseable {
      * 5.0 Session Expiry Interval from the DISCONNECT, or -1 when absent.
      */
     public void disconnect(Connection c, boolean withWill, long newExpiry) {
+        disconnect(c, -1, withWill, newExpiry);
+    }
+
+    /** As above, with the 5.0 reason code of the DISCONNECT (-1 for 3.x), which the activity log shows. */
+    public void disconnect(Connection c, int reasonCode, boolean withWill, long newExpiry) {
         whileCurrent(c, () -> {
             holds.forget(c); // what it parked was never acknowledged
-            sessions.disconnect(c, withWill, newExpiry);
+            sessions.disconnect(c, reasonCode, withWill, newExpiry);
         });
     }
 
     /** The network connection ended without DISCONNECT (or after one; then this is a no-op). */
     public void connectionLost(Connection c) {
+        connectionLost(c, "connection-lost", null);
+    }
+
+    /**
+     * As above, with why the connection ended for the activity log: a token such as
+     * keep-alive-timeout or protocol-error, and a detail (or null).
+     */
+    public void connectionLost(Connection c, String reason, String detail) {
         whileCurrent(c, () -> {
             holds.forget(c);
-            sessions.detach(c, true);
+            sessions.detach(c, true, reason, detail);
         });
     }
 

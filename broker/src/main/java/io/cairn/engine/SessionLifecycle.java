@@ -58,7 +58,7 @@ final class SessionLifecycle {
     void connect(Connection c) {
         Connection old = connected.get(c.clientId);
         if (old != null) {
-            takeOver(old, c.cleanStart);
+            takeOver(old, c);
         }
         cancelTimers(c.clientId);
         SessionState existing = state.session(c.clientId);
@@ -74,11 +74,15 @@ final class SessionLifecycle {
         c.current = true;
         connected.put(c.clientId, c);
         batch.send(c, new Outbound.ConnAck(present));
+        ClientLog.connected(c, present);
         outbound.resendInflight(c);
         outbound.pump(c);
     }
 
-    private void takeOver(Connection old, boolean newCleanStart) {
+    private void takeOver(Connection old, Connection c) {
+        boolean newCleanStart = c.cleanStart;
+        ClientLog.disconnected(old, "taken-over", null);
+        ClientLog.takenOver(old.clientId, old.address(), c.address());
         batch.send(old, new Outbound.Disconnect(DisconnectReason.SESSION_TAKEN_OVER));
         batch.close(old);
         old.current = false;
@@ -98,8 +102,11 @@ final class SessionLifecycle {
 
     // ---------------------------------------------------------------- the end of a connection
 
-    /** DISCONNECT: {@code withWill} for 5.0 reason 0x04; {@code newExpiry} from the packet, or -1. */
-    void disconnect(Connection c, boolean withWill, long newExpiry) {
+    /**
+     * DISCONNECT: {@code withWill} for 5.0 reason 0x04; {@code newExpiry} from the packet, or -1;
+     * {@code reasonCode} the 5.0 reason code, or -1 (3.x has none), for the activity log.
+     */
+    void disconnect(Connection c, int reasonCode, boolean withWill, long newExpiry) {
         SessionState s = c.session;
         if (newExpiry >= 0 && newExpiry != s.expiryInterval()) {
             batch.execute(new Command.SetExpiry(c.clientId, newExpiry), s.persistent() || newExpiry > 0);
@@ -107,12 +114,16 @@ final class SessionLifecycle {
         if (!withWill && s.will() != null) {
             batch.execute(new Command.ClearWill(c.clientId), s.persistent()); // [MQTT-3.14.4-3]
         }
-        detach(c, withWill);
+        detach(c, withWill, "disconnect", reasonCode < 0 ? null : "rc=" + ClientLog.hex(reasonCode));
         batch.close(c);
     }
 
-    /** The connection is gone: its session ends or waits for expiry; its Will is due or scheduled. */
-    void detach(Connection c, boolean publishWill) {
+    /**
+     * The connection is gone: its session ends or waits for expiry; its Will is due or scheduled.
+     * {@code reason} and {@code detail} (or null) are what the activity log says ({@link ClientLog#disconnected}).
+     */
+    void detach(Connection c, boolean publishWill, String reason, String detail) {
+        ClientLog.disconnected(c, reason, detail);
         c.current = false;
         connected.remove(c.clientId);
         goOffline(c.session, publishWill);
@@ -125,7 +136,7 @@ final class SessionLifecycle {
             batch.close(c);
             // the Will is due as after any loss of the connection (5.0 section 3.1.2.5), and the
             // offline clocks start now
-            detach(c, true);
+            detach(c, true, "server-shutdown", null);
         }
     }
 
@@ -194,6 +205,7 @@ final class SessionLifecycle {
         if (s.will() != null && s.willAtMillis() != 0) {
             inbound.publishWill(s);
         }
+        ClientLog.sessionExpired(clientId);
         batch.execute(new Command.EndSession(clientId), true);
     }
 

@@ -1,6 +1,7 @@
 package io.cairn.protocol;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.engine.ClientLog;
 import io.cairn.engine.Connection;
 import io.cairn.engine.InboundPublish;
 import io.cairn.engine.SessionEngine;
@@ -63,6 +64,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * client certificate: its subject CN, which replaces whatever user name the CONNECT carries.
      */
     public static final AttributeKey<String> CERTIFICATE_USERNAME = AttributeKey.valueOf("cairn.certificateUsername");
+    /**
+     * Set by the listener on each connection it accepts: its type (tcp, tls, ws, wss), which the
+     * activity log shows with the port ("tcp:1883").
+     */
+    public static final AttributeKey<String> LISTENER_TYPE = AttributeKey.valueOf("cairn.listenerType");
     /** Time a new connection gets to send CONNECT. */
     private static final long CONNECT_TIMEOUT_SECONDS = 20;
 
@@ -78,6 +84,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private InboundQuota quota;
     private TopicAliases aliases;
     private ReadGate gate;
+    /** Why this side closes the connection, for the activity log; null: the client or the network did. */
+    private String closeReason;
+    private String closeDetail;
     /** Engine calls of this connection held until the end of the current read round, or null. */
     private List<Runnable> heldBack;
 
@@ -124,7 +133,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         if (connection != null) {
             Connection lost = connection;
-            toEngine(() -> engine.connectionLost(lost));
+            String reason = closeReason == null ? "connection-lost" : closeReason;
+            String detail = closeDetail;
+            toEngine(() -> engine.connectionLost(lost, reason, detail));
         }
         super.channelInactive(ctx);
     }
@@ -132,6 +143,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("connection error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (closeReason == null) {
+            closeDetail = "error=\"" + (cause.getMessage() == null ? cause.toString() : cause.getMessage()) + "\"";
+        }
         ctx.close();
     }
 
@@ -139,7 +153,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
             // no packet within 1.5 x keep alive [MQTT-3.1.2-24]; the Will follows from connectionLost
-            fail(ReasonCodes.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
+            fail("keep-alive-timeout", ReasonCodes.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
             return;
         }
         super.userEventTriggered(ctx, evt);
@@ -152,7 +166,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 read(msg);
             }
         } catch (ProtocolViolation v) {
-            fail(v.reasonCode, v.getMessage());
+            fail("protocol-error", v.reasonCode, v.getMessage());
         } finally {
             if (msg instanceof MqttPublishMessage p) {
                 p.release();
@@ -169,6 +183,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             // 3.1.1 [MQTT-3.1.2-2]: CONNACK 0x01 then close (5.0 would accept 0x84; a client of an
             // unknown level cannot be assumed to read 5.0 CONNACKs)
             log.debug("unsupported protocol {} level {}", unsupported.name(), unsupported.level());
+            ClientLog.refused(null, address(), listener(), unsupported.name() + "/" + unsupported.level(), null,
+                    ReasonCodes.V3_UNACCEPTABLE_PROTOCOL_VERSION, "unsupported protocol version");
             ctx.writeAndFlush(Packets.connack(ReasonCodes.V3_UNACCEPTABLE_PROTOCOL_VERSION, false, null));
             closeNow();
             return;
@@ -193,9 +209,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             case UNSUBSCRIBE -> onUnsubscribe((MqttUnsubscribeMessage) m);
             case PINGREQ -> ctx.writeAndFlush(Packets.pingresp()); // [MQTT-3.12.4-1]
             case DISCONNECT -> onDisconnect(m);
-            case CONNECT -> fail(ReasonCodes.PROTOCOL_ERROR, "second CONNECT"); // [MQTT-3.1.0-2]
-            case AUTH -> fail(ReasonCodes.PROTOCOL_ERROR, "AUTH without an Authentication Method"); // [MQTT-4.12.0-7]
-            default -> fail(ReasonCodes.PROTOCOL_ERROR, "unexpected " + type);
+            case CONNECT -> fail("protocol-error", ReasonCodes.PROTOCOL_ERROR, "second CONNECT"); // [MQTT-3.1.0-2]
+            case AUTH -> fail("protocol-error", ReasonCodes.PROTOCOL_ERROR,
+                    "AUTH without an Authentication Method"); // [MQTT-4.12.0-7]
+            default -> fail("protocol-error", ReasonCodes.PROTOCOL_ERROR, "unexpected " + type);
         }
     }
 
@@ -212,12 +229,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private void onConnect(MqttConnectMessage m) {
         version = m.variableHeader().version();
         if (Boolean.TRUE.equals(ctx.channel().attr(OVER_CONNECTION_LIMIT).get())) {
-            refuseOverConnectionLimit();
+            refuseOverConnectionLimit(m);
             return;
         }
-        ConnectHandler.Result result = connectHandler.handle(withCertificateUsername(m));
+        MqttConnectMessage connect = withCertificateUsername(m);
+        ConnectHandler.Result result = connectHandler.handle(connect);
         if (result instanceof ConnectHandler.Refused r) {
-            refuse(r);
+            refuse(r, connect);
             return;
         }
         ConnectHandler.Accepted a = (ConnectHandler.Accepted) result;
@@ -231,7 +249,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         gate = new ReadGate(ctx.channel());
         ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate);
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
-                a.sendWindow(), a.maxPacketSize(), a.username());
+                a.sendWindow(), a.maxPacketSize(), a.username())
+                .describedAs(address(), listener(), protocolName(version));
         engine.connect(connection);
     }
 
@@ -258,15 +277,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * and answered after the back-off of its source address, scheduled on the event loop (never
      * waited for); meanwhile nothing more is read from the connection.
      */
-    private void refuse(ConnectHandler.Refused r) {
+    private void refuse(ConnectHandler.Refused r, MqttConnectMessage m) {
         SocketAddress remote = ctx.channel().remoteAddress();
         long delay = 0;
         if (r.authFailure()) {
             delay = throttle.failed(remote instanceof InetSocketAddress a ? a.getAddress() : null);
-            log.info("CONNECT refused ({}) from {}{}", r.why(), remote, delay > 0 ? ", answered in " + delay + " ms" : "");
-        } else {
-            log.debug("CONNECT refused ({}): {}", r.why(), remote);
         }
+        logRefused(m, r.code(), r.why() + (delay > 0 ? ", answered in " + delay + " ms" : ""));
         closing = true;
         ctx.channel().config().setAutoRead(false);
         Runnable answer = () -> {
@@ -289,11 +306,44 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * ("the Server is busy, try again later") describes a transient load, and a limit stays until
      * other clients leave or the operator raises it.
      */
-    private void refuseOverConnectionLimit() {
-        log.debug("CONNECT refused (max_connections reached): {}", ctx.channel().remoteAddress());
+    private void refuseOverConnectionLimit(MqttConnectMessage m) {
         int code = version >= Packets.V5 ? ReasonCodes.QUOTA_EXCEEDED : ReasonCodes.V3_SERVER_UNAVAILABLE;
+        logRefused(m, code, "max_connections reached");
         ctx.writeAndFlush(Packets.connack(code, false, null));
         closeNow();
+    }
+
+    /** The activity line of a refused CONNECT: the client id and user name it gave, never its password. */
+    private void logRefused(MqttConnectMessage m, int code, String why) {
+        String user = m.variableHeader().hasUserName() ? m.payload().userName() : null;
+        ClientLog.refused(m.payload().clientIdentifier(), address(), listener(), protocolName(version), user, code, why);
+    }
+
+    /** The client's address as "ip:port" ("[v6]:port"). */
+    private String address() {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        if (remote instanceof InetSocketAddress a && a.getAddress() != null) {
+            String ip = a.getAddress().getHostAddress();
+            return (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + a.getPort();
+        }
+        return String.valueOf(remote);
+    }
+
+    /** The listener as "type:port", e.g. "tcp:1883" (the port bound, so port 0 shows the one picked). */
+    private String listener() {
+        String type = ctx.channel().attr(LISTENER_TYPE).get();
+        SocketAddress local = ctx.channel().localAddress();
+        String port = local instanceof InetSocketAddress a ? Integer.toString(a.getPort()) : "-";
+        return (type == null ? "tcp" : type) + ":" + port;
+    }
+
+    private static String protocolName(int level) {
+        return switch (level) {
+            case Packets.V31 -> "3.1";
+            case Packets.V311 -> "3.1.1";
+            case Packets.V5 -> "5.0";
+            default -> "level-" + level;
+        };
     }
 
     // ---------------------------------------------------------------- PUBLISH
@@ -365,7 +415,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private void onDisconnect(MqttMessage m) {
         boolean withWill = false;
         long newExpiry = -1;
+        int reasonCode = version >= Packets.V5 ? ReasonCodes.SUCCESS : -1; // 5.0: no variable header means 0x00
         if (version >= Packets.V5 && m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader h) {
+            reasonCode = h.reasonCode() & 0xFF;
             withWill = (h.reasonCode() & 0xFF) == ReasonCodes.DISCONNECT_WITH_WILL;
             newExpiry = PropertyValues.unsigned(h.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, -1);
             if (newExpiry > 0 && connection.expiryInterval() == 0) {
@@ -374,7 +426,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         }
         boolean will = withWill;
         long expiry = newExpiry;
-        toEngine(() -> engine.disconnect(connection, will, expiry));
+        int reason = reasonCode;
+        toEngine(() -> engine.disconnect(connection, reason, will, expiry));
         closeNow();
     }
 
@@ -453,12 +506,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             closeNow(); // before CONNACK only a CONNACK could carry the reason; closing is enough
             return;
         }
-        fail(reasonCode, reason);
+        fail("protocol-error", reasonCode, reason);
     }
 
-    /** A protocol error after CONNECT: 5.0 gets DISCONNECT with the reason first; then close. */
-    private void fail(int reasonCode, String reason) {
+    /**
+     * A protocol error (or keep-alive timeout: {@code why}) after CONNECT: 5.0 gets DISCONNECT with
+     * the reason first; then close. The activity log says why when the engine hears of the close.
+     */
+    private void fail(String why, int reasonCode, String reason) {
         log.debug("closing {}: {}", connection, reason);
+        closeReason = why;
+        // the reason code is what a 5.0 client was sent; 3.x clients are closed without one
+        String code = version >= Packets.V5 ? "rc=" + ClientLog.hex(reasonCode) + " " : "";
+        closeDetail = code + "detail=\"" + reason + "\"";
         if (connection != null && version >= Packets.V5) {
             ctx.writeAndFlush(Packets.disconnect(reasonCode));
         }

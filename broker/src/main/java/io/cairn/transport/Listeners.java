@@ -140,6 +140,7 @@ public final class Listeners implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             admit(ch, limits.maxConnections());
+                            ch.attr(MqttConnection.LISTENER_TYPE).set(l.type());
                             ChannelPipeline p = ch.pipeline();
                             if (tls != null) {
                                 p.addLast("tls", tls.newHandler(ch));

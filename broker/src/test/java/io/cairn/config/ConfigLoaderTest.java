@@ -575,4 +575,55 @@ class ConfigLoaderTest {
                 .satisfies(e -> assertThat(((ConfigException) e).errors())
                         .allSatisfy(error -> assertThat(error).startsWith(f + ":" + line + ": key '" + key + "'")));
     }
+
+    @Test
+    void logKeysLoadWithTheFileRelativeToTheConfigFile() throws Exception {
+        BrokerConfig c = ConfigLoader.load(file("""
+                [log]
+                level = "debug"
+                clients = false
+                file = "cairn.log"
+                max_file_size = "512KB"
+                max_history = 30
+                """));
+        assertThat(c.log()).isEqualTo(new BrokerConfig.Log("DEBUG", false, dir.resolve("cairn.log"), 512 * 1024, 30));
+    }
+
+    @Test
+    void theLogDefaultsAreInfoClientsOnNoFileTenMegabytesSevenDays() throws Exception {
+        BrokerConfig.Log log = ConfigLoader.load(file("")).log();
+        assertThat(log).isEqualTo(new BrokerConfig.Log("INFO", true, null, 10L << 20, 7));
+        assertThat(BrokerConfig.defaults().log()).isEqualTo(log);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"1048576", "10MB", "10 mb", "2GB", "1KB"})
+    void logFileSizesTakeBytesKbMbOrGb(String size) throws Exception {
+        long bytes = ConfigLoader.load(file("[log]\nmax_file_size = \"" + size + "\"\n")).log().maxFileSizeBytes();
+        assertThat(bytes).isBetween(1024L, 2L << 30);
+    }
+
+    static Stream<Arguments> badLogValues() {
+        return Stream.of(
+                Arguments.of("level = \"VERBOSE\"", "log.level", "one of TRACE, DEBUG, INFO, WARN, ERROR"),
+                Arguments.of("level = 3", "log.level", "a non-empty string"),
+                Arguments.of("clients = \"yes\"", "log.clients", "true or false"),
+                Arguments.of("file = \"no-such-folder/cairn.log\"", "log.file", "a file in an existing folder"),
+                Arguments.of("file = \".\"", "log.file", "a file, not a folder"),
+                Arguments.of("max_file_size = \"10 parsecs\"", "log.max_file_size", "a size from 1KB to 1024GB"),
+                Arguments.of("max_file_size = 10485760", "log.max_file_size", "a size from 1KB to 1024GB"),
+                Arguments.of("max_file_size = \"100\"", "log.max_file_size", "a size from 1KB to 1024GB"),
+                Arguments.of("max_history = 0", "log.max_history", "an integer from 1 to 3650"),
+                Arguments.of("rotate = true", "log.rotate", "no such key; known here: clients, file, level, "
+                        + "max_file_size, max_history"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badLogValues")
+    void badLogValuesAreRefused(String line, String key, String allowed) throws Exception {
+        Path f = file("[log]\n" + line + "\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f)).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).errors()).singleElement().satisfies(error ->
+                        assertThat(error).startsWith(f + ":2: key '" + key + "'").contains(": " + allowed)));
+    }
 }

@@ -1,10 +1,12 @@
 package io.cairn.test;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Real JavaScript clients for the tests: the scripts in {@code src/test/node} (MQTT.js under Node,
@@ -70,6 +74,49 @@ public final class NodeClients {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String last = output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("{}");
         return new Outcome(new ObjectMapper().readTree(last), p.exitValue(), output);
+    }
+
+    /**
+     * A real browser: headless Chromium (Debian's; skips the test where it is missing) opens a page
+     * served here whose script uses MQTT.js to round-trip QoS 1 and 2 messages through
+     * {@code brokerUrl} (ws:// or wss://) with MQTT {@code version}; the outcome is read from the page.
+     */
+    public static Outcome inBrowser(String brokerUrl, int version) throws IOException, InterruptedException {
+        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
+        Assumptions.assumeTrue(Files.isExecutable(chromium), "Chromium is needed (Debian: apt-get install chromium)");
+        Path home = home();
+        HttpServer pages = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        serve(pages, "/page.html", home.resolve("page.html"), "text/html");
+        serve(pages, "/mqtt.min.js", home.resolve("node_modules/mqtt/dist/mqtt.min.js"), "text/javascript");
+        pages.start();
+        try {
+            String page = "http://127.0.0.1:" + pages.getAddress().getPort() + "/page.html?version=" + version
+                    + "&broker=" + brokerUrl;
+            return run("browser-roundtrip.mjs", 90, page);
+        } finally {
+            pages.stop(0);
+        }
+    }
+
+    /** The round trip of the scripts succeeded: both messages back, each at the QoS it was sent with. */
+    public static void assertRoundTrip(Outcome out) {
+        assertThat(out.json().path("ok").asBoolean()).as(out.output()).isTrue();
+        assertThat(out.json().path("received")).hasSize(2);
+        for (JsonNode m : out.json().path("received")) {
+            int expectedQos = m.path("payload").asText().equals("qos1") ? 1 : 2;
+            assertThat(m.path("qos").asInt()).as(m.toString()).isEqualTo(expectedQos);
+        }
+    }
+
+    private static void serve(HttpServer server, String path, Path file, String type) {
+        server.createContext(path, exchange -> {
+            byte[] body = Files.readAllBytes(file);
+            exchange.getResponseHeaders().add("Content-Type", type);
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
     }
 
     private static boolean onPath(String program) {

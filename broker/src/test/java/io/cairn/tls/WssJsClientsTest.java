@@ -1,19 +1,15 @@
 package io.cairn.tls;
 
-import com.sun.net.httpserver.HttpServer;
 import io.cairn.config.BrokerConfig;
 import io.cairn.test.NodeClients;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -52,7 +48,7 @@ class WssJsClientsTest {
     void mqttJsOverTlsPublishesAndReceivesAtQos1And2(String scheme, int version) throws Exception {
         String url = scheme.equals("wss") ? "wss://127.0.0.1:" + broker.port(2) + "/mqtt"
                 : "mqtts://127.0.0.1:" + broker.port(1);
-        assertRoundTrip(NodeClients.run("mqttjs-roundtrip.mjs", 60, url, Integer.toString(version),
+        NodeClients.assertRoundTrip(NodeClients.run("mqttjs-roundtrip.mjs", 60, url, Integer.toString(version),
                 certs.file("ca.crt").toString()));
     }
 
@@ -65,41 +61,8 @@ class WssJsClientsTest {
 
     @Test
     void aBrowserPublishesAndReceivesAtQos1And2OverWss() throws Exception {
-        Path chromium = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        Assumptions.assumeTrue(Files.isExecutable(chromium), "Chromium is needed (Debian: apt-get install chromium)");
-        Path home = NodeClients.home();
-        HttpServer pages = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        serve(pages, "/page.html", home.resolve("page.html"), "text/html");
-        serve(pages, "/mqtt.min.js", home.resolve("node_modules/mqtt/dist/mqtt.min.js"), "text/javascript");
-        pages.start();
-        try {
-            String page = "http://127.0.0.1:" + pages.getAddress().getPort() + "/page.html?version=5&broker="
-                    + "wss://127.0.0.1:" + broker.port(2) + "/mqtt";
-            NodeClients.Outcome out = NodeClients.run("browser-roundtrip.mjs", 90, page);
-            assertThat(out.json().path("userAgent").asText()).as(out.output()).contains("Chrome");
-            assertRoundTrip(out);
-        } finally {
-            pages.stop(0);
-        }
-    }
-
-    private static void assertRoundTrip(NodeClients.Outcome out) {
-        assertThat(out.json().path("ok").asBoolean()).as(out.output()).isTrue();
-        assertThat(out.json().path("received")).hasSize(2);
-        for (var m : out.json().path("received")) {
-            int expectedQos = m.path("payload").asText().equals("qos1") ? 1 : 2;
-            assertThat(m.path("qos").asInt()).as(m.toString()).isEqualTo(expectedQos);
-        }
-    }
-
-    private static void serve(HttpServer server, String path, Path file, String type) {
-        server.createContext(path, exchange -> {
-            byte[] body = Files.readAllBytes(file);
-            exchange.getResponseHeaders().add("Content-Type", type);
-            exchange.sendResponseHeaders(200, body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
+        NodeClients.Outcome out = NodeClients.inBrowser("wss://127.0.0.1:" + broker.port(2) + "/mqtt", 5);
+        assertThat(out.json().path("userAgent").asText()).as(out.output()).contains("Chrome");
+        NodeClients.assertRoundTrip(out);
     }
 }

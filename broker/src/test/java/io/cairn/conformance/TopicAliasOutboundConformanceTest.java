@@ -171,6 +171,35 @@ class TopicAliasOutboundConformanceTest extends OneBrokerPerClass {
     }
 
     @Test
+    void v5_MQTT_3_1_2_24_anAliasNeverPushesAPublishOverTheMaximumPacketSize() throws Exception {
+        int limit = 60;
+        try (RawClient sub = subscriber("tao-sub7", Props.of().topicAliasMaximum(2).maximumPacketSize(limit), "tao7/#");
+             RawClient pub = RawClient.connected5(broker.port(), "tao-pub7", true, 0)) {
+            // payload sizes around the limit, each on a new topic, so each PUBLISH carries topic and alias
+            for (int n = 20; n <= 50; n++) {
+                pub.send(publish5("tao7/t" + n, 0, false, false, 0, Props.none(), new byte[n]));
+            }
+            pub.send(publish5("tao7/end", 0, false, 0, "end"));
+            int delivered = 0;
+            while (true) {
+                Packet p = nextPublish(sub);
+                int size = 1 + varIntSize(p.body().length) + p.body().length;
+                assertThat(size).as("whole PUBLISH within Maximum Packet Size").isLessThanOrEqualTo(limit);
+                if ("tao7/end".equals(topicOf(p))) {
+                    break;
+                }
+                assertThat(alias(p)).isNotNull();
+                delivered++;
+            }
+            assertThat(delivered).as("the small ones are delivered").isGreaterThan(0);
+        }
+    }
+
+    private static int varIntSize(int n) {
+        return n < 128 ? 1 : n < 16384 ? 2 : 3;
+    }
+
+    @Test
     void v5_MQTT_3_3_2_11_hiveMqClientWithTopicAliasMaximumReceivesTheRightTopics() throws Exception {
         Mqtt5BlockingClient sub = MqttClient.builder().useMqttVersion5().identifier("tao-hive-sub")
                 .serverHost("127.0.0.1").serverPort(broker.port()).buildBlocking();

@@ -5,6 +5,7 @@ import io.cairn.engine.Outbound;
 import io.cairn.state.Delivery;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
 
 import java.util.List;
 
@@ -13,7 +14,8 @@ import java.util.List;
  * flushed on the connection's event loop once the batch that produced them is durable.
  *
  * <p>Threading: {@link #deliver} may be called from any thread (the store's, or the engine's) and
- * hands its work to the event loop; {@link #publishSize} is a pure function.
+ * hands its work to the event loop, where the {@link OutboundAliases} are used; {@link #publishSize}
+ * is a pure function.
  */
 final class ChannelOutput implements Connection.Output {
 
@@ -23,10 +25,12 @@ final class ChannelOutput implements Connection.Output {
     private final InboundQuota quota;
     private final Runnable close;
     private final ReadGate gate;
+    private final OutboundAliases aliases;
 
     ChannelOutput(ChannelHandlerContext ctx, int version, MqttProperties connackProperties, InboundQuota quota,
-                  Runnable close, ReadGate gate) {
+                  Runnable close, ReadGate gate, OutboundAliases aliases) {
         this.ctx = ctx;
+        this.aliases = aliases;
         this.gate = gate;
         this.version = version;
         this.connackProperties = connackProperties;
@@ -43,6 +47,10 @@ final class ChannelOutput implements Connection.Output {
             for (Outbound e : events) {
                 quota.sent(e);
                 Object packet = EventEncoder.encode(e, version, connackProperties);
+                if (packet instanceof MqttPublishMessage publish) {
+                    // aliases are assigned in the order packets are written, so a definition precedes its uses
+                    packet = aliases.apply(publish);
+                }
                 if (packet != null) {
                     ctx.write(packet, ctx.voidPromise());
                 }
@@ -65,8 +73,9 @@ final class ChannelOutput implements Connection.Output {
         });
     }
 
+    /** An upper bound: the PUBLISH with its topic, and with an alias if this client takes them. */
     @Override
     public long publishSize(Delivery d) {
-        return Packets.publishSize(version, d, 0);
+        return Packets.publishSize(version, d, 0) + (aliases.enabled() ? OutboundAliases.MAX_EXTRA_BYTES : 0);
     }
 }

@@ -247,7 +247,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         quota = new InboundQuota(limits.receiveMaximum());
         aliases = new TopicAliases(limits.topicAliasMaximum());
         gate = new ReadGate(ctx.channel());
-        ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate);
+        ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate,
+                OutboundAliases.forConnect(connect));
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
                 a.sendWindow(), a.maxPacketSize(), a.username())
                 .describedAs(address(), listener(), protocolName(version));

@@ -23,10 +23,12 @@ final class ChannelOutput implements Connection.Output {
     private final InboundQuota quota;
     private final Runnable close;
     private final ReadGate gate;
+    private final ReasonStrings reasons;
 
     ChannelOutput(ChannelHandlerContext ctx, int version, MqttProperties connackProperties, InboundQuota quota,
-                  Runnable close, ReadGate gate) {
+                  Runnable close, ReadGate gate, ReasonStrings reasons) {
         this.ctx = ctx;
+        this.reasons = reasons;
         this.gate = gate;
         this.version = version;
         this.connackProperties = connackProperties;
@@ -42,7 +44,7 @@ final class ChannelOutput implements Connection.Output {
             }
             for (Outbound e : events) {
                 quota.sent(e);
-                Object packet = EventEncoder.encode(e, version, connackProperties);
+                Object packet = EventEncoder.encode(e, version, connackProperties, reasons);
                 if (packet != null) {
                     ctx.write(packet, ctx.voidPromise());
                 }

@@ -42,7 +42,7 @@ class ProblemInformationConformanceTest {
     }
 
     @Test
-    void v5_MQTT_3_4_2_2_refusedPublishCarriesAReasonStringByDefault() throws Exception {
+    void v5_MQTT_3_1_2_29_refusedPublishCarriesAReasonStringByDefault() throws Exception {
         try (RawClient pub = RawClient.connected5(broker.port(), "problem-default", Props.none())) {
             Packet refusal = firstRefusal(pub);
             assertThat(ackReason(refusal)).isEqualTo(QUOTA_EXCEEDED);
@@ -69,7 +69,7 @@ class ProblemInformationConformanceTest {
     }
 
     @Test
-    void v5_MQTT_3_9_2_1_subackFailureCarriesAReasonStringUnlessProblemInformationIsOff() throws Exception {
+    void v5_MQTT_3_1_2_29_subackFailureCarriesAReasonStringUnlessProblemInformationIsOff() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "problem-suback", Props.none())) {
             Packet suback = c.subscribe5("a/#/b", 1, 3);
             assertThat(reasonCodes5(suback)).containsExactly(0x8F);
@@ -83,7 +83,16 @@ class ProblemInformationConformanceTest {
     }
 
     @Test
-    void v5_MQTT_3_2_2_19_refusingConnackCarriesAReasonStringAlsoWithProblemInformationOff() throws Exception {
+    void v5_MQTT_3_9_2_1_subackReasonStringLeftOutWhenItWouldExceedTheClientsMaximumPacketSize() throws Exception {
+        try (RawClient c = RawClient.connected5(broker.port(), "problem-suback-tiny", Props.of().maximumPacketSize(12))) {
+            Packet suback = c.subscribe5("a/#/b", 1, 3);
+            assertThat(reasonCodes5(suback)).containsExactly(0x8F);
+            assertThat(properties5(suback, 2)).isEmpty();
+        }
+    }
+
+    @Test
+    void v5_MQTT_3_1_2_29_refusingConnackCarriesAReasonStringAlsoWithProblemInformationOff() throws Exception {
         for (Props props : new Props[] {Props.of().authMethod("SCRAM"),
                 Props.of().requestProblemInfo(0).authMethod("SCRAM")}) {
             Packet connack = refusedConnack(props);

@@ -35,7 +35,7 @@ class ResponseInformationConformanceTest {
     }
 
     @Test
-    void v5_3_2_2_3_15_responseInformationWhenRequestedAndConfigured() throws Exception {
+    void v5_S3_2_2_3_responseInformationWhenRequestedAndConfigured() throws Exception {
         assertThat(connack(configured, "ri-asks", Props.of().requestResponseInfo(1)))
                 .containsEntry(Props.RESPONSE_INFO, "replies/ri-asks");
     }
@@ -47,7 +47,7 @@ class ResponseInformationConformanceTest {
     }
 
     @Test
-    void v5_3_2_2_3_15_noResponseInformationWhenNotConfigured() throws Exception {
+    void v5_S3_2_2_3_noResponseInformationWhenNotConfigured() throws Exception {
         assertThat(connack(plain, "ri-plain", Props.of().requestResponseInfo(1))).doesNotContainKey(Props.RESPONSE_INFO);
     }
 

@@ -80,19 +80,20 @@ public record BrokerConfig(
 
     /**
      * Protocol limits. Names follow docs/configuration.md; {@code maxTopicLevels} and
-     * {@code maxConnections} 0 = no limit.
+     * {@code maxConnections} 0 = no limit; {@code responseInformation} null = no Response Information.
      */
     public record Mqtt(int maxKeepalive, int receiveMaximum, int maxInflight, int maxPacketSize,
                        int maxQos, boolean retainAvailable, int topicAliasMaximum,
                        long sessionExpiryMax, int maxQueuedMessages, long maxQueuedBytes,
                        boolean queueQos0, int maxTopicLevels,
-                       long maxIncompletePacketBytes, int incompletePacketTimeoutS, int maxConnections) {
+                       long maxIncompletePacketBytes, int incompletePacketTimeoutS, int maxConnections,
+                       String responseInformation) {
         public static final long DEFAULT_MAX_INCOMPLETE_PACKET_BYTES = 64L << 20;
         public static final int DEFAULT_INCOMPLETE_PACKET_TIMEOUT_S = 30;
 
         public static Mqtt defaults() {
             return new Mqtt(65535, 64, 64, 1048576, 2, true, 10, 4294967295L, 100000, 104857600L, false, 0,
-                    DEFAULT_MAX_INCOMPLETE_PACKET_BYTES, DEFAULT_INCOMPLETE_PACKET_TIMEOUT_S, 0);
+                    DEFAULT_MAX_INCOMPLETE_PACKET_BYTES, DEFAULT_INCOMPLETE_PACKET_TIMEOUT_S, 0, null);
         }
 
         /** A copy with the fields {@code change} sets, e.g. {@code m.with(b -> b.maxQos = 1)}. */
@@ -112,6 +113,8 @@ public record BrokerConfig(
             public int maxQueuedMessages, maxTopicLevels, incompletePacketTimeoutS, maxConnections;
             public long sessionExpiryMax, maxQueuedBytes, maxIncompletePacketBytes;
             public boolean retainAvailable, queueQos0;
+            /** The Response Information prefix, or null: none is ever sent. */
+            public String responseInformation;
 
             private Builder(Mqtt m) {
                 maxKeepalive = m.maxKeepalive;
@@ -129,12 +132,14 @@ public record BrokerConfig(
                 maxIncompletePacketBytes = m.maxIncompletePacketBytes;
                 incompletePacketTimeoutS = m.incompletePacketTimeoutS;
                 maxConnections = m.maxConnections;
+                responseInformation = m.responseInformation;
             }
 
             private Mqtt build() {
                 return new Mqtt(maxKeepalive, receiveMaximum, maxInflight, maxPacketSize, maxQos, retainAvailable,
                         topicAliasMaximum, sessionExpiryMax, maxQueuedMessages, maxQueuedBytes, queueQos0,
-                        maxTopicLevels, maxIncompletePacketBytes, incompletePacketTimeoutS, maxConnections);
+                        maxTopicLevels, maxIncompletePacketBytes, incompletePacketTimeoutS, maxConnections,
+                        responseInformation);
             }
         }
     }

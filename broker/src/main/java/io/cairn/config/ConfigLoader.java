@@ -45,7 +45,7 @@ public final class ConfigLoader {
             "mqtt", Set.of("max_keepalive", "receive_maximum", "max_inflight", "max_packet_size", "max_qos",
                     "retain_available", "topic_alias_maximum", "session_expiry_max", "max_queued_messages",
                     "max_queued_bytes", "queue_qos0", "max_topic_levels", "max_incomplete_packet_bytes",
-                    "incomplete_packet_timeout_s", "max_connections"),
+                    "incomplete_packet_timeout_s", "max_connections", "response_information"),
             "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"),
@@ -267,7 +267,18 @@ public final class ConfigLoader {
                 (int) integer(n, s, "max_topic_levels", d.maxTopicLevels(), 1, 65535),
                 integer(n, s, "max_incomplete_packet_bytes", d.maxIncompletePacketBytes(), 1, Long.MAX_VALUE),
                 (int) integer(n, s, "incomplete_packet_timeout_s", d.incompletePacketTimeoutS(), 1, 3600),
-                (int) integer(n, s, "max_connections", d.maxConnections(), 1, 10_000_000));
+                (int) integer(n, s, "max_connections", d.maxConnections(), 1, 10_000_000),
+                responseInformation(n, d.responseInformation()));
+    }
+
+    /** A topic name (no wildcards), which the broker extends with "/" and the client id. */
+    private String responseInformation(JsonNode n, String absent) {
+        String v = string(n, "mqtt", "response_information", absent);
+        if (v != null && !io.cairn.topic.Topics.isValidName(v)) {
+            error("mqtt.response_information", n.get("response_information"), "a topic name without + or #");
+            return absent;
+        }
+        return v;
     }
 
     private BrokerConfig.Router router(JsonNode n, BrokerConfig.Router d) {

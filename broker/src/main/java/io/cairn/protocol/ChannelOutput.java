@@ -26,11 +26,13 @@ final class ChannelOutput implements Connection.Output {
     private final Runnable close;
     private final ReadGate gate;
     private final OutboundAliases aliases;
+    private final ReasonStrings reasons;
 
     ChannelOutput(ChannelHandlerContext ctx, int version, MqttProperties connackProperties, InboundQuota quota,
-                  Runnable close, ReadGate gate, OutboundAliases aliases) {
+                  Runnable close, ReadGate gate, OutboundAliases aliases, ReasonStrings reasons) {
         this.ctx = ctx;
         this.aliases = aliases;
+        this.reasons = reasons;
         this.gate = gate;
         this.version = version;
         this.connackProperties = connackProperties;
@@ -46,7 +48,7 @@ final class ChannelOutput implements Connection.Output {
             }
             for (Outbound e : events) {
                 quota.sent(e);
-                Object packet = EventEncoder.encode(e, version, connackProperties);
+                Object packet = EventEncoder.encode(e, version, connackProperties, reasons);
                 if (packet instanceof MqttPublishMessage publish) {
                     // aliases are assigned in the order packets are written, so a definition precedes its uses
                     packet = aliases.apply(publish);

@@ -144,6 +144,7 @@ final class ConnectHandler {
         int keepAlive = keepAlive(h.keepAliveTimeSeconds(), v5, connack);
         if (v5) {
             advertiseLimits(connack);
+            responseInformation(h.properties(), clientId, connack);
         }
         return new Accepted(clientId, h.hasUserName() ? p.userName() : null, version, h.isCleanSession(), expiry, will(h, p, v5), keepAlive, sendWindow,
                 maxPacket, connack);
@@ -169,6 +170,24 @@ final class ConnectHandler {
             connack.add(new MqttProperties.IntegerProperty(MqttPropertyType.SERVER_KEEP_ALIVE.value(), effective));
         }
         return effective;
+    }
+
+    /**
+     * Response Information, only when the client asked for it [MQTT-3.1.2-28] and the broker has a
+     * prefix: "prefix/client id", a part of the topic tree that is this client's for as long as its
+     * client id is (the use 5.0 section 3.2.2.3.15 suggests); not sent when the client id would make
+     * it an invalid topic name (a '+' or '#' in it).
+     */
+    private void responseInformation(MqttProperties connect, String clientId, MqttProperties connack) {
+        String prefix = limits.responseInformation();
+        if (prefix == null
+                || PropertyValues.unsigned(connect, MqttPropertyType.REQUEST_RESPONSE_INFORMATION, 0) != 1) {
+            return;
+        }
+        String info = prefix + "/" + clientId;
+        if (Topics.isValidName(info)) {
+            connack.add(new MqttProperties.StringProperty(MqttPropertyType.RESPONSE_INFORMATION.value(), info));
+        }
     }
 
     private void advertiseLimits(MqttProperties connack) {

@@ -18,19 +18,33 @@ final class EventEncoder {
 
     /** The packet for {@code event}, or null when the client's version has none (a 3.x server DISCONNECT). */
     static Object encode(Outbound event, int version, MqttProperties connackProperties) {
+        return encode(event, version, connackProperties, ReasonStrings.NONE);
+    }
+
+    /** As above; refusals carry the Reason String {@code reasons} allows for this connection. */
+    static Object encode(Outbound event, int version, MqttProperties connackProperties, ReasonStrings reasons) {
         if (event instanceof Outbound.Publish p) {
             return Packets.publish(version, p.delivery(), p.packetId(), p.dup(), p.nowMillis());
         } else if (event instanceof Outbound.Ack a) {
-            return Packets.pubReply(type(a.type()), a.packetId(), reasonCode(a.result()));
+            int code = reasonCode(a.result());
+            // packet id, reason code: 3 bytes before the properties
+            MqttProperties props = code >= 0x80 ? reasons.forAck(why(a.result()), 3) : MqttProperties.NO_PROPERTIES;
+            return Packets.pubReply(type(a.type()), a.packetId(), code, props);
         } else if (event instanceof Outbound.ConnAck c) {
             // 3.1 has no Session Present flag
             return Packets.connack(ReasonCodes.SUCCESS, c.sessionPresent() && version > Packets.V31, connackProperties);
         } else if (event instanceof Outbound.SubAck s) {
-            return Packets.suback(s.packetId(), subackCodes(s.results(), version));
+            int[] codes = subackCodes(s.results(), version);
+            String why = version >= Packets.V5 ? subackWhy(codes) : null;
+            // packet id, then one code per filter after the properties
+            MqttProperties props = why == null ? MqttProperties.NO_PROPERTIES : reasons.forAck(why, 2 + codes.length);
+            return Packets.suback(s.packetId(), codes, props);
         } else if (event instanceof Outbound.UnsubAck u) {
             return Packets.unsuback(version, u.packetId(), unsubackCodes(u.existed()));
         } else if (event instanceof Outbound.Disconnect d) {
-            return version >= Packets.V5 ? Packets.disconnect(reasonCode(d.reason())) : null;
+            // the reason code alone precedes the properties
+            return version >= Packets.V5 ? Packets.disconnect(reasonCode(d.reason()),
+                    reasons.forConnackOrDisconnect(why(d.reason()), 1, MqttProperties.NO_PROPERTIES)) : null;
         }
         throw new IllegalArgumentException("unknown event " + event);
     }
@@ -53,6 +67,41 @@ final class EventEncoder {
             case QUOTA_EXCEEDED -> ReasonCodes.QUOTA_EXCEEDED;
             case NOT_AUTHORIZED -> ReasonCodes.NOT_AUTHORIZED;
         };
+    }
+
+    /** The Reason String of a refused acknowledgement: what the engine's result means, no more. */
+    private static String why(Outbound.AckResult r) {
+        return switch (r) {
+            case SUCCESS -> null;
+            case PACKET_ID_NOT_FOUND -> "packet identifier not found";
+            case NOT_ACCEPTED -> "not accepted: the broker cannot store messages now";
+            case QUOTA_EXCEEDED -> "quota exceeded: a queue budget is full";
+            case NOT_AUTHORIZED -> "not authorized to publish to this topic";
+        };
+    }
+
+    private static String why(Outbound.DisconnectReason r) {
+        return switch (r) {
+            case SESSION_TAKEN_OVER -> "session taken over by another connection";
+            case SERVER_SHUTTING_DOWN -> "server shutting down";
+        };
+    }
+
+    /** One Reason String for a SUBACK: the first refused filter's reason, or null when none was. */
+    private static String subackWhy(int[] codes) {
+        for (int i = 0; i < codes.length; i++) {
+            String why = switch (codes[i]) {
+                case ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED -> "shared subscriptions not supported";
+                case ReasonCodes.QUOTA_EXCEEDED -> "quota exceeded: the retained messages do not fit the budgets";
+                case ReasonCodes.NOT_AUTHORIZED -> "not authorized to subscribe to this filter";
+                case ReasonCodes.TOPIC_FILTER_INVALID -> "invalid topic filter";
+                default -> null;
+            };
+            if (why != null) {
+                return "filter " + (i + 1) + ": " + why;
+            }
+        }
+        return null;
     }
 
     private static int reasonCode(Outbound.DisconnectReason r) {

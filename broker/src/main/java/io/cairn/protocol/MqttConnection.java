@@ -84,6 +84,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private InboundQuota quota;
     private TopicAliases aliases;
     private ReadGate gate;
+    /** What Reason Strings this client may be sent (from its CONNECT); none before CONNECT. */
+    private ReasonStrings reasons = ReasonStrings.NONE;
     /** Why this side closes the connection, for the activity log; null: the client or the network did. */
     private String closeReason;
     private String closeDetail;
@@ -228,6 +230,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     private void onConnect(MqttConnectMessage m) {
         version = m.variableHeader().version();
+        reasons = ReasonStrings.of(version, m.variableHeader().properties());
         if (Boolean.TRUE.equals(ctx.channel().attr(OVER_CONNECTION_LIMIT).get())) {
             refuseOverConnectionLimit(m);
             return;
@@ -248,7 +251,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         aliases = new TopicAliases(limits.topicAliasMaximum());
         gate = new ReadGate(ctx.channel());
         ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate,
-                OutboundAliases.forConnect(connect));
+                OutboundAliases.forConnect(connect), reasons);
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
                 a.sendWindow(), a.maxPacketSize(), a.username())
                 .describedAs(address(), listener(), protocolName(version));
@@ -289,7 +292,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         Runnable answer = () -> {
             if (r.code() >= 0) {
-                ctx.writeAndFlush(Packets.connack(r.code(), false, null));
+                ctx.writeAndFlush(Packets.connack(r.code(), false, connackReason(r.why())));
             }
             closeNow();
         };
@@ -310,8 +313,17 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private void refuseOverConnectionLimit(MqttConnectMessage m) {
         int code = version >= Packets.V5 ? ReasonCodes.QUOTA_EXCEEDED : ReasonCodes.V3_SERVER_UNAVAILABLE;
         logRefused(m, code, "max_connections reached");
-        ctx.writeAndFlush(Packets.connack(code, false, null));
+        ctx.writeAndFlush(Packets.connack(code, false, connackReason("max_connections reached")));
         closeNow();
+    }
+
+    /**
+     * The properties of a refusing 5.0 CONNACK: the refusal's reason, which names no credential
+     * (allowed whatever Request Problem Information says [MQTT-3.1.2-29]), if it fits [MQTT-3.2.2-19].
+     */
+    private MqttProperties connackReason(String why) {
+        // the acknowledge flags and the reason code precede the properties
+        return reasons.forConnackOrDisconnect(why, 2, MqttProperties.NO_PROPERTIES);
     }
 
     /** The activity line of a refused CONNECT: the client id and user name it gave, never its password. */
@@ -521,7 +533,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         String code = version >= Packets.V5 ? "rc=" + ClientLog.hex(reasonCode) + " " : "";
         closeDetail = code + "detail=\"" + reason + "\"";
         if (connection != null && version >= Packets.V5) {
-            ctx.writeAndFlush(Packets.disconnect(reasonCode));
+            // the reason code alone precedes the properties
+            ctx.writeAndFlush(Packets.disconnect(reasonCode,
+                    reasons.forConnackOrDisconnect(reason, 1, MqttProperties.NO_PROPERTIES)));
         }
         closeNow();
     }

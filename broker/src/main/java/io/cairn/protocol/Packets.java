@@ -55,15 +55,24 @@ final class Packets {
 
     /** PUBACK, PUBREC or PUBCOMP (flags 0000), or PUBREL (flags 0010). 3.x ignores the reason code. */
     static MqttMessage pubReply(MqttMessageType type, int packetId, int reasonCode) {
+        return pubReply(type, packetId, reasonCode, MqttProperties.NO_PROPERTIES);
+    }
+
+    /** As {@link #pubReply(MqttMessageType, int, int)}, with 5.0 properties (a Reason String). */
+    static MqttMessage pubReply(MqttMessageType type, int packetId, int reasonCode, MqttProperties properties) {
         MqttQoS flags = type == MqttMessageType.PUBREL ? MqttQoS.AT_LEAST_ONCE : MqttQoS.AT_MOST_ONCE;
         return new MqttMessage(new MqttFixedHeader(type, false, flags, false, 0),
-                new MqttPubReplyMessageVariableHeader(packetId, (byte) reasonCode, MqttProperties.NO_PROPERTIES));
+                new MqttPubReplyMessageVariableHeader(packetId, (byte) reasonCode, properties));
     }
 
     static MqttSubAckMessage suback(int packetId, int[] codes) {
+        return suback(packetId, codes, MqttProperties.NO_PROPERTIES);
+    }
+
+    static MqttSubAckMessage suback(int packetId, int[] codes, MqttProperties properties) {
         return new MqttSubAckMessage(
                 new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+                new MqttMessageIdAndPropertiesVariableHeader(packetId, properties),
                 new MqttSubAckPayload(codes));
     }
 
@@ -80,9 +89,14 @@ final class Packets {
 
     /** 5.0 only: a server-sent DISCONNECT with a reason code. */
     static MqttMessage disconnect(int reasonCode) {
+        return disconnect(reasonCode, MqttProperties.NO_PROPERTIES);
+    }
+
+    /** 5.0 only: a server-sent DISCONNECT with a reason code and properties (a Reason String). */
+    static MqttMessage disconnect(int reasonCode, MqttProperties properties) {
         return new MqttMessage(
                 new MqttFixedHeader(MqttMessageType.DISCONNECT, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, MqttProperties.NO_PROPERTIES));
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, properties));
     }
 
     /**

@@ -511,6 +511,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void responseInformationIsATopicNameAndAbsentByDefault() throws Exception {
+        assertThat(ConfigLoader.load(file("")).mqtt().responseInformation()).isNull();
+        assertThat(ConfigLoader.load(file("[mqtt]\nresponse_information = \"replies\"\n")).mqtt().responseInformation())
+                .isEqualTo("replies");
+        Path f = file("[mqtt]\nresponse_information = \"replies/+\"\n");
+        assertThatThrownBy(() -> ConfigLoader.load(f))
+                .hasMessageContaining("key 'mqtt.response_information' = \"replies/+\": a topic name without + or #");
+    }
+
+    @Test
     void noMaxTopicLevelsMeansNoLimit() throws Exception {
         assertThat(ConfigLoader.load(file("")).mqtt().maxTopicLevels()).isZero();
         assertThat(BrokerConfig.defaults().mqtt().maxTopicLevels()).isZero();
@@ -526,8 +536,9 @@ class ConfigLoaderTest {
         assertThat(m).isEqualTo(new BrokerConfig.Mqtt(d.maxKeepalive(), d.receiveMaximum(), d.maxInflight(),
                 d.maxPacketSize(), 1, d.retainAvailable(), d.topicAliasMaximum(), d.sessionExpiryMax(),
                 d.maxQueuedMessages(), d.maxQueuedBytes(), d.queueQos0(), 4, d.maxIncompletePacketBytes(),
-                d.incompletePacketTimeoutS(), d.maxConnections()));
+                d.incompletePacketTimeoutS(), d.maxConnections(), d.responseInformation()));
         assertThat(d.with(b -> b.maxConnections = 7).maxConnections()).isEqualTo(7);
+        assertThat(d.with(b -> b.responseInformation = "r").responseInformation()).isEqualTo("r");
         assertThat(d.with(b -> b.maxIncompletePacketBytes = 9).maxIncompletePacketBytes()).isEqualTo(9);
         assertThat(d.with(b -> b.incompletePacketTimeoutS = 5).incompletePacketTimeoutS()).isEqualTo(5);
         assertThat(d.with(b -> { })).isEqualTo(d);

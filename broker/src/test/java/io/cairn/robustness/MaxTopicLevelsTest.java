@@ -1,6 +1,7 @@
 package io.cairn.robustness;
 
 import io.cairn.test.RawClient;
+import io.cairn.test.Replies;
 import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +61,7 @@ class MaxTopicLevelsTest {
     void v5_subscribeDeeperThanTheLimitGetsSuback0x8F() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "levels-sub5b", true, 0)) {
             c.send(subscribe5(1, "a/+/c/d/e", 0));
-            assertThat(c.readUntil(SUBACK).u8(3)).isEqualTo(0x8F);
+            assertThat(Replies.reasonCodes5(c.readUntil(SUBACK))).containsExactly(0x8F);
             c.send(subscribe5(2, "a/+/c/#", 0));
             assertThat(c.readUntil(SUBACK).u8(3)).as("four levels are allowed").isZero();
         }

@@ -6,7 +6,8 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.rolling.RollingFileAppender;
-import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedFileNamingAndTriggeringPolicy;
+import ch.qos.logback.core.rolling.TimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import io.cairn.config.BrokerConfig;
 import io.cairn.engine.ClientLog;
@@ -80,11 +81,17 @@ public final class LogConfig {
         appender.setContext(context);
         appender.setName(FILE_APPENDER);
         appender.setFile(path);
-        SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+        // a daily and size-based roll; Logback checks the size at most every 60 ms by default, so a
+        // burst of lines could overrun max_file_size: checking on every line keeps the files at the
+        // size the configuration says
+        SizeAndTimeBasedFileNamingAndTriggeringPolicy<ILoggingEvent> bySize = new SizeAndTimeBasedFileNamingAndTriggeringPolicy<>();
+        bySize.setMaxFileSize(new FileSize(log.maxFileSizeBytes()));
+        bySize.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(0));
+        TimeBasedRollingPolicy<ILoggingEvent> policy = new TimeBasedRollingPolicy<>();
         policy.setContext(context);
         policy.setParent(appender);
         policy.setFileNamePattern(path + ".%d{yyyy-MM-dd}.%i");
-        policy.setMaxFileSize(new FileSize(log.maxFileSizeBytes()));
+        policy.setTimeBasedFileNamingAndTriggeringPolicy(bySize);
         policy.setMaxHistory(log.maxHistory());
         policy.start();
         appender.setRollingPolicy(policy);

@@ -87,9 +87,9 @@ final class InboundFlow {
         }
         Message m = newMessage(p.topic(), p.qos(), p.retain(), p.payload(), p.properties());
         Router.Result routed = router.route(m, c.clientId, connected.keySet(), queueQos0);
-        Admission.Verdict verdict = admission.admit(m, routed.routes());
+        Admission.Verdict verdict = admission.admit(m, routed.routes(), routed.shares());
         if (verdict.refused() && dropOldest != null && dropOldest.makeRoom(m, routed.routes())) {
-            verdict = admission.admit(m, routed.routes());
+            verdict = admission.admit(m, routed.routes(), routed.shares());
         }
         if (verdict.refused()) {
             if (!c.reasonCodes) {
@@ -103,11 +103,13 @@ final class InboundFlow {
         countDropped(verdict, p.topic());
         boolean holds = p.qos() == 2;
         boolean durable = m.retain() || (p.qos() > 0 && (routed.anyPersistent() || (holds && s.persistent())));
-        batch.execute(new Command.Publish(c.clientId, holds ? p.packetId() : 0, m, verdict.routes()), durable);
+        batch.execute(new Command.Publish(c.clientId, holds ? p.packetId() : 0, m, verdict.routes(), verdict.shares()),
+                durable);
         stats.messagesIn[p.qos()].increment();
         stats.bytesIn.add(p.payload().length);
         acknowledge(c, p, AckResult.SUCCESS);
         outbound.pumpRoutes(verdict.routes());
+        outbound.dispatchShares(verdict.shares());
         return true;
     }
 
@@ -169,9 +171,10 @@ final class InboundFlow {
     void publishSystem(String topic, byte[] payload) {
         Message m = newMessage(topic, 0, true, payload, MessageProperties.NONE);
         Router.Result routed = router.route(m, "", connected.keySet(), queueQos0);
-        List<Command.Route> routes = admitOrDrop(m, routed.routes(), topic);
-        batch.execute(new Command.Publish("", 0, m, routes), false);
-        outbound.pumpRoutes(routes);
+        Admission.Verdict verdict = admitOrDrop(m, routed, topic);
+        batch.execute(new Command.Publish("", 0, m, verdict.routes(), verdict.shares()), false);
+        outbound.pumpRoutes(verdict.routes());
+        outbound.dispatchShares(verdict.shares());
     }
 
     /** Publishes the session's Will now and clears it. */
@@ -180,24 +183,25 @@ final class InboundFlow {
         ClientLog.willPublished(s.clientId(), w.topic(), w.qos(), w.retain());
         Message m = newMessage(w.topic(), w.qos(), w.retain(), w.payload(), w.properties());
         Router.Result routed = router.route(m, s.clientId(), connected.keySet(), queueQos0);
-        List<Command.Route> routes = admitOrDrop(m, routed.routes(), "Will of " + s.clientId());
+        Admission.Verdict verdict = admitOrDrop(m, routed, "Will of " + s.clientId());
         boolean durable = m.retain() || (m.qos() > 0 && routed.anyPersistent());
-        batch.execute(new Command.Publish(s.clientId(), 0, m, routes), durable);
+        batch.execute(new Command.Publish(s.clientId(), 0, m, verdict.routes(), verdict.shares()), durable);
         batch.execute(new Command.ClearWill(s.clientId()), s.persistent());
-        outbound.pumpRoutes(routes);
+        outbound.pumpRoutes(verdict.routes());
+        outbound.dispatchShares(verdict.shares());
     }
 
     /**
      * A message the broker publishes itself (a Will, $SYS) has no publisher to refuse: the routes
      * that fit are kept, the others are dropped, counted and logged.
      */
-    private List<Command.Route> admitOrDrop(Message m, List<Command.Route> routes, String what) {
-        Admission.Verdict verdict = admission.admitWhatFits(m, routes);
+    private Admission.Verdict admitOrDrop(Message m, Router.Result routed, String what) {
+        Admission.Verdict verdict = admission.admitWhatFits(m, routed.routes(), routed.shares());
         if (verdict.dropped() > 0) {
             stats.brokerMessagesDropped.add(verdict.dropped());
             dropped.warn("a budget is full: {} to '{}' not queued for {} subscriber(s)", what, m.topic(), verdict.dropped());
         }
-        return verdict.routes();
+        return verdict;
     }
 
     private Message newMessage(String topic, int qos, boolean retain, byte[] payload, MessageProperties props) {

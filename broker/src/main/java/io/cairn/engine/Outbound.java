@@ -25,9 +25,6 @@ public sealed interface Outbound {
 
     /** A filter refused because it is not a valid filter (or deeper than the broker allows). */
     int FILTER_INVALID = -1;
-    /** A filter refused because shared subscriptions are not available. */
-    int SHARED_NOT_SUPPORTED = -2;
-
     /** A filter refused because the retained messages it would get do not fit the budgets. */
     int QUOTA_EXCEEDED = -3;
 
@@ -36,7 +33,7 @@ public sealed interface Outbound {
 
     /**
      * SUBACK: per filter, the granted QoS (0..2) or a refusal ({@link #FILTER_INVALID},
-     * {@link #SHARED_NOT_SUPPORTED}, {@link #QUOTA_EXCEEDED}, {@link #NOT_AUTHORIZED}).
+     * {@link #QUOTA_EXCEEDED}, {@link #NOT_AUTHORIZED}).
      */
     record SubAck(int packetId, int[] results) implements Outbound {}
 

@@ -4,11 +4,17 @@ import io.cairn.engine.Outbound.Ack;
 import io.cairn.engine.Outbound.AckResult;
 import io.cairn.engine.Outbound.AckType;
 import io.cairn.security.Authorizer;
+import io.cairn.state.BrokerState;
+import io.cairn.state.Message;
+import io.cairn.state.SharedGroup;
+import io.cairn.state.SubscriptionOptions;
+import io.cairn.topic.Topics;
 import io.cairn.state.Command;
 import io.cairn.state.Delivery;
 import io.cairn.state.SessionState;
 import io.cairn.stats.BrokerStats;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,12 +27,17 @@ import java.util.Map;
  */
 final class OutboundFlow {
 
+    private static final int[] NO_IDS = new int[0];
+
+    private final BrokerState state;
     private final Batch batch;
     private final Map<String, Connection> connected;
     private final BrokerStats stats;
     private final Authorizer authorizer;
 
-    OutboundFlow(Batch batch, Map<String, Connection> connected, BrokerStats stats, Authorizer authorizer) {
+    OutboundFlow(BrokerState state, Batch batch, Map<String, Connection> connected, BrokerStats stats,
+                 Authorizer authorizer) {
+        this.state = state;
         this.authorizer = authorizer;
         this.batch = batch;
         this.connected = connected;
@@ -70,6 +81,151 @@ final class OutboundFlow {
             batch.execute(new Command.AssignOutbound(c.clientId, packetId, id), s.persistent());
             send(c, d, packetId);
         }
+        if (s.queue().isEmpty()) {
+            pullShared(c);
+        }
+    }
+
+    // ---------------------------------------------------------------- shared subscriptions
+
+    /**
+     * A member with room takes the next messages of its groups (after its own queue: what it
+     * subscribed to alone comes first). This is how a window freed by an acknowledgement is refilled.
+     */
+    private void pullShared(Connection c) {
+        if (state.shared().isEmpty()) {
+            return;
+        }
+        for (String filter : c.session.subscriptions().keySet()) {
+            if (Topics.isShared(filter)) {
+                SharedGroup g = state.sharedGroup(filter);
+                while (g != null && !g.queue().isEmpty() && canTake(c, g)) {
+                    dispatchHead(c, g);
+                }
+            }
+        }
+    }
+
+    /**
+     * Hands a group's queued messages to its members, each to one: round robin over the members
+     * that are connected and have room in their window, so that a slow member is passed over
+     * instead of holding the others up; what nobody can take now waits in the group's queue.
+     */
+    void dispatch(SharedGroup g) {
+        List<String> members = new ArrayList<>(g.members().keySet());
+        int n = members.size();
+        while (!g.queue().isEmpty() && n > 0) {
+            Connection taker = null;
+            int at = 0;
+            for (int i = 0; i < n && taker == null; i++) {
+                at = (g.cursor() + i) % n;
+                Connection c = connected.get(members.get(at));
+                if (c != null && canTake(c, g)) {
+                    taker = c;
+                }
+            }
+            if (taker == null) {
+                return;
+            }
+            g.cursor(at + 1);
+            dispatchHead(taker, g);
+        }
+    }
+
+    /** Dispatches the messages of every group named (after a publish routed to them). */
+    void dispatchShares(List<String> shares) {
+        for (String key : shares) {
+            SharedGroup g = state.sharedGroup(key);
+            if (g != null) {
+                dispatch(g);
+            }
+        }
+    }
+
+    /** Whether a member can take the head of a group's queue now. */
+    private boolean canTake(Connection c, SharedGroup g) {
+        if (!c.current || !c.writable) {
+            return false;
+        }
+        SubscriptionOptions o = c.session.subscriptions().get(g.key());
+        if (o == null) {
+            return false;
+        }
+        Delivery head = g.queue().peekFirst();
+        boolean qos0 = Math.min(head.qos(), o.qos()) == 0;
+        return qos0 || (c.session.inflight().size() < c.sendWindow && c.session.nextFreePacketId() != 0);
+    }
+
+    /** The head of a group's queue goes to member {@code c} (which {@link #canTake} it). */
+    private void dispatchHead(Connection c, SharedGroup g) {
+        Delivery head = g.queue().peekFirst();
+        Message m = head.message();
+        SubscriptionOptions o = c.session.subscriptions().get(g.key());
+        boolean durable = (state.persistent(g) || c.session.persistent()) && (m.retain() || m.qos() > 0);
+        Delivery mine = new Delivery(m, Math.min(m.qos(), o.qos()), o.retainAsPublished() && m.retain(),
+                o.subscriptionId() == 0 ? NO_IDS : new int[] {o.subscriptionId()}, g.key());
+        if (m.expired(batch.now()) || tooLarge(c, mine) || !authorizer.mayRead(c.clientId, c.username, m.topic())) {
+            // [MQTT-3.3.2-5]; [MQTT-3.1.2-25]; an ACL denial as for any delivery
+            batch.execute(new Command.ShareDispatch(c.clientId, g.key(), m.id(), 0), durable);
+            return;
+        }
+        if (mine.qos() == 0) {
+            batch.execute(new Command.ShareDispatch(c.clientId, g.key(), m.id(), 0), durable);
+            send(c, mine, 0);
+            return;
+        }
+        int packetId = c.session.nextFreePacketId();
+        batch.execute(new Command.ShareDispatch(c.clientId, g.key(), m.id(), packetId), durable);
+        send(c, c.session.inflight().get(packetId).delivery, packetId);
+    }
+
+    /**
+     * The member's connection ended: its QoS 1 shared deliveries in flight go back to their groups
+     * and on to other members (5.0 section 4.8.2 allows it as soon as the connection is lost). QoS 2
+     * stays with the member, to be completed when it returns [MQTT-4.8.2-4], unless
+     * {@code sessionEnds}: then it is discarded [MQTT-4.8.2-5], by a journaled command so that replay
+     * does not find it in flight to a session that is gone.
+     */
+    void returnShared(SessionState s, boolean sessionEnds) {
+        List<SharedGroup> touched = null;
+        for (SessionState.Inflight f : List.copyOf(s.inflight().values())) {
+            String share = f.delivery.share();
+            if (share == null || (f.delivery.qos() == 2 && !sessionEnds)) {
+                continue;
+            }
+            SharedGroup g = state.sharedGroup(share);
+            batch.execute(new Command.ShareReturn(s.clientId(), share, f.packetId), durable(s, f.delivery));
+            if (g != null) {
+                touched = touched == null ? new ArrayList<>() : touched;
+                touched.add(g);
+            }
+        }
+        if (touched != null) {
+            touched.forEach(this::dispatch);
+        }
+    }
+
+    /**
+     * After recovery: deliveries in flight to members whose session ended with a crash (the journal
+     * never held those sessions) go back to their groups, QoS 2 ones are discarded [MQTT-4.8.2-5].
+     */
+    void returnOrphans() {
+        for (SharedGroup g : List.copyOf(state.shared().values())) {
+            for (String key : List.copyOf(g.orphans().keySet())) {
+                int split = key.indexOf('\u0000');
+                batch.execute(new Command.ShareReturn(key.substring(0, split), g.key(),
+                        Integer.parseInt(key.substring(split + 1))), state.persistent(g));
+            }
+        }
+    }
+
+    /** Whether a change of {@code s}'s delivery {@code d} must be journaled: the session's, or its group's. */
+    private boolean durable(SessionState s, Delivery d) {
+        if (s.persistent()) {
+            return true;
+        }
+        SharedGroup g = d.share() == null ? null : state.sharedGroup(d.share());
+        return g != null && state.persistent(g);
     }
 
     private void send(Connection c, Delivery d, int packetId) {
@@ -147,7 +303,7 @@ final class OutboundFlow {
             return;
         }
         if (!f.released) {
-            batch.execute(new Command.ReceivedOutbound(c.clientId, packetId), s.persistent());
+            batch.execute(new Command.ReceivedOutbound(c.clientId, packetId), durable(s, f.delivery));
         }
         batch.send(c, new Ack(AckType.PUBREL, packetId, AckResult.SUCCESS));
     }
@@ -160,7 +316,8 @@ final class OutboundFlow {
     }
 
     private void complete(Connection c, int packetId) {
-        batch.execute(new Command.CompleteOutbound(c.clientId, packetId), c.session.persistent());
+        SessionState.Inflight f = c.session.inflight().get(packetId);
+        batch.execute(new Command.CompleteOutbound(c.clientId, packetId), durable(c.session, f.delivery));
         pump(c);
     }
 }

@@ -89,7 +89,7 @@ public final class SessionEngine implements AutoCloseable {
         boolean queueQos0 = limits.budgets().session().queueQos0();
         Admission admission = new Admission(state, limits.budgets());
         this.batch = new Batch(state);
-        this.outbound = new OutboundFlow(batch, connected, stats, authorizer);
+        this.outbound = new OutboundFlow(state, batch, connected, stats, authorizer);
         this.inbound = new InboundFlow(state, batch, connected, outbound, store, admission, queueQos0, stats, authorizer);
         this.subscriptions = new Subscriptions(state, batch, outbound, limits, admission, authorizer, stats);
         this.sessions = new SessionLifecycle(state, batch, connected, inbound, outbound, timers, this::submit,

@@ -67,6 +67,9 @@ final class SessionLifecycle {
             // a resumed session cancels it [MQTT-3.1.3-9]
             inbound.publishWill(existing);
         }
+        if (existing != null && old == null && c.cleanStart) {
+            outbound.returnShared(existing, true); // OpenSession ends the offline session
+        }
         boolean present = existing != null && !c.cleanStart;
         boolean durable = c.expiryInterval > 0 || (existing != null && existing.persistent());
         batch.execute(new Command.OpenSession(c.clientId, c.cleanStart, c.expiryInterval, c.will), durable);
@@ -95,6 +98,7 @@ final class SessionLifecycle {
         if (w != null && (w.delaySeconds() == 0 || newCleanStart || sessionEnds)) {
             inbound.publishWill(s);
         }
+        outbound.returnShared(s, sessionEnds || newCleanStart); // a clean start ends the session too
         if (sessionEnds) {
             batch.execute(new Command.EndSession(old.clientId), true);
         }
@@ -148,6 +152,7 @@ final class SessionLifecycle {
      * scheduled.
      */
     private void goOffline(SessionState s, boolean publishWill) {
+        outbound.returnShared(s, s.expiryInterval() == 0);
         long now = batch.now();
         if (s.expiryInterval() == 0) {
             if (publishWill && s.will() != null) {
@@ -206,6 +211,7 @@ final class SessionLifecycle {
             inbound.publishWill(s);
         }
         ClientLog.sessionExpired(clientId);
+        outbound.returnShared(s, true);
         batch.execute(new Command.EndSession(clientId), true);
     }
 
@@ -234,6 +240,7 @@ final class SessionLifecycle {
      * now, and its clocks start now.
      */
     void afterRecovery() {
+        outbound.returnOrphans();
         int before = state.sessions().size();
         for (SessionState s : List.copyOf(state.sessions())) {
             if (!queueQos0) {

@@ -53,8 +53,8 @@ final class Subscriptions {
             String filter = requests.get(i).filter();
             Command.Subscribe command = decide(c, requests.get(i));
             if (command == null) {
-                results[i] = refusal(filter);
-            } else if (!authorizer.maySubscribe(c.clientId, c.username, filter)) {
+                results[i] = Outbound.FILTER_INVALID;
+            } else if (!authorizer.maySubscribe(c.clientId, c.username, readableFilter(filter))) {
                 stats.aclRefusals.increment(); // before admission: a refused filter takes no budget
                 results[i] = Outbound.NOT_AUTHORIZED;
             } else if (!admission.fitsRetained(c.session, command.filter(), retainedMessages(command))) {
@@ -75,21 +75,24 @@ final class Subscriptions {
         return true;
     }
 
-    private int refusal(String filter) {
-        return invalid(filter) ? Outbound.FILTER_INVALID : Outbound.SHARED_NOT_SUPPORTED;
+    /**
+     * A filter the broker cannot take: malformed (a shared one too [MQTT-4.8.2-1], [MQTT-4.8.2-2]) or
+     * deeper than {@code max_topic_levels}.
+     */
+    private boolean invalid(String filter) {
+        String matched = readableFilter(filter);
+        return matched == null || !Topics.isValidFilter(matched) || Topics.tooDeep(matched, limits.maxTopicLevels());
     }
 
-    private boolean invalid(String filter) {
-        return !Topics.isValidFilter(filter) || Topics.tooDeep(filter, limits.maxTopicLevels());
+    /** The filter topics are matched against: a shared subscription's own filter; null if malformed. */
+    private static String readableFilter(String filter) {
+        return Topics.isShared(filter) ? Topics.sharedFilter(filter) : filter;
     }
 
     /** The subscription a request makes, or null if it is refused. */
     private Command.Subscribe decide(Connection c, SubscriptionRequest r) {
         String filter = r.filter();
         if (invalid(filter)) {
-            return null;
-        }
-        if (c.reasonCodes && filter.startsWith("$share/")) {
             return null;
         }
         SessionState s = c.session;
@@ -99,7 +102,9 @@ final class Subscriptions {
                 asked.retainAsPublished(), asked.retainHandling(), asked.subscriptionId());
         boolean existed = s.subscriptions().containsKey(filter);
         List<String> retainedTopics = List.of();
-        if (asked.retainHandling() == 0 || (asked.retainHandling() == 1 && !existed)) {
+        if (Topics.isShared(filter)) {
+            // a shared subscription gets no retained messages when it is made (5.0 section 4.8.2)
+        } else if (asked.retainHandling() == 0 || (asked.retainHandling() == 1 && !existed)) {
             retainedTopics = retainedTopicsMatching(c, filter);
         }
         return new Command.Subscribe(c.clientId, filter, options, retainedTopics);

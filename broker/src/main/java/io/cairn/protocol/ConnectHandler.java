@@ -200,8 +200,7 @@ final class ConnectHandler {
         if (!limits.retainAvailable()) {
             add(connack, MqttPropertyType.RETAIN_AVAILABLE, 0);
         }
-        // shared subscriptions arrive with the MQTT 5 completeness work
-        add(connack, MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 0);
+        add(connack, MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 1);
     }
 
     private static void add(MqttProperties props, MqttPropertyType type, int value) {

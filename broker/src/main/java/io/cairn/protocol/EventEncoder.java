@@ -122,7 +122,6 @@ final class EventEncoder {
                 codes[i] = ReasonCodes.V3_SUBACK_FAILURE;
             } else {
                 codes[i] = switch (r) {
-                    case Outbound.SHARED_NOT_SUPPORTED -> ReasonCodes.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED;
                     case Outbound.QUOTA_EXCEEDED -> ReasonCodes.QUOTA_EXCEEDED;
                     case Outbound.NOT_AUTHORIZED -> ReasonCodes.NOT_AUTHORIZED;
                     default -> ReasonCodes.TOPIC_FILTER_INVALID;

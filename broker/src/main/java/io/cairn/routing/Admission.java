@@ -6,6 +6,7 @@ import io.cairn.state.HeldAccount;
 import io.cairn.state.Holdings;
 import io.cairn.state.Message;
 import io.cairn.state.SessionState;
+import io.cairn.state.SharedGroup;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -23,8 +24,17 @@ import java.util.List;
  */
 public final class Admission {
 
-    /** The routes that fit, whether the message is refused, and how many routes were left out. */
-    public record Verdict(List<Command.Route> routes, boolean refused, int dropped) {}
+    /**
+     * The routes and shared subscriptions that fit, whether the message is refused, and how many
+     * routes and shared subscriptions were left out.
+     */
+    public record Verdict(List<Command.Route> routes, boolean refused, int dropped, List<String> shares) {
+        Verdict(List<Command.Route> routes, boolean refused, int dropped) {
+            this(routes, refused, dropped, List.of());
+        }
+    }
+
+    private static final Verdict REFUSED = new Verdict(List.of(), true, 0);
 
     private final BrokerState state;
     private final Budgets budgets;
@@ -45,7 +55,17 @@ public final class Admission {
 
     /** Admits a client's message: a QoS 1/2 route that does not fit refuses all of it. */
     public Verdict admit(Message m, List<Command.Route> routes) {
-        return admit(m, routes, true);
+        return admit(m, routes, List.of(), true);
+    }
+
+    /** Admits a client's message routed to sessions and to shared subscriptions. */
+    public Verdict admit(Message m, List<Command.Route> routes, List<String> shares) {
+        return admit(m, routes, shares, true);
+    }
+
+    /** As {@link #admitWhatFits(Message, List)}, with shared subscriptions. */
+    public Verdict admitWhatFits(Message m, List<Command.Route> routes, List<String> shares) {
+        return admit(m, routes, shares, false);
     }
 
     /**
@@ -53,10 +73,10 @@ public final class Admission {
      * every route that does not fit is left out.
      */
     public Verdict admitWhatFits(Message m, List<Command.Route> routes) {
-        return admit(m, routes, false);
+        return admit(m, routes, List.of(), false);
     }
 
-    private Verdict admit(Message m, List<Command.Route> routes, boolean mayRefuse) {
+    private Verdict admit(Message m, List<Command.Route> routes, List<String> shares, boolean mayRefuse) {
         if (!adding.isEmpty()) {
             adding.clear(); // IdentityHashMap.clear() fills its whole table: only when used
         }
@@ -78,7 +98,7 @@ public final class Admission {
                 }
             }
             if (!fits && r.qos() > 0 && mayRefuse) {
-                return new Verdict(List.of(), true, 0);
+                return REFUSED;
             }
             if (!fits && admitted == null) {
                 admitted = new ArrayList<>(routes.subList(0, i));
@@ -86,8 +106,37 @@ public final class Admission {
                 admitted.add(r);
             }
         }
-        return admitted == null ? new Verdict(routes, false, 0)
-                : new Verdict(admitted, false, routes.size() - admitted.size());
+        List<Command.Route> kept = admitted == null ? routes : admitted;
+        int dropped = routes.size() - kept.size();
+        if (shares.isEmpty()) {
+            return new Verdict(kept, false, dropped);
+        }
+        List<String> keptShares = new ArrayList<>(shares.size());
+        for (String key : shares) {
+            if (fitsShared(state.sharedGroup(key), m, total)) {
+                keptShares.add(key);
+                total += costIn(state.holdings().account(state.sharedGroup(key).filter()).onlyThis(), m);
+                record(state.holdings().account(state.sharedGroup(key).filter()).onlyThis(), m);
+            } else if (m.qos() > 0 && mayRefuse) {
+                return REFUSED;
+            } else {
+                dropped++;
+            }
+        }
+        return new Verdict(kept, false, dropped, keptShares);
+    }
+
+    /**
+     * Whether a shared subscription's queue takes one more copy: the bounds of a session (a group's
+     * queue is held like one), its filter's account and the ceiling.
+     */
+    private boolean fitsShared(SharedGroup g, Message m, long total) {
+        HeldAccount[] via = state.holdings().account(g.filter()).onlyThis();
+        QueueLimits q = budgets.session();
+        return g.heldCount() < q.maxMessages()
+                && g.heldBytes() + m.footprint() + Holdings.DELIVERY_OVERHEAD <= q.maxBytes()
+                && fitsAccounts(via, m)
+                && state.holdings().bytes() + total + costIn(via, m) <= budgets.ceilingBytes();
     }
 
     /**

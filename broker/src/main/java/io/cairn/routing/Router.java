@@ -24,8 +24,13 @@ import java.util.Set;
  */
 public final class Router {
 
-    /** The routes, and whether any goes to a session that outlives its connection. */
-    public record Result(List<Command.Route> routes, boolean anyPersistent) {}
+    /**
+     * The routes, the shared subscriptions that get the message once each, and whether any of them
+     * goes to a session (or a group with a member) that outlives its connection.
+     */
+    public record Result(List<Command.Route> routes, boolean anyPersistent, List<String> shares) {}
+
+    private static final Result NOWHERE = new Result(List.of(), false, List.of());
 
     private static final int[] NO_IDS = new int[0];
 
@@ -50,11 +55,15 @@ public final class Router {
     public Result route(Message m, String publisherId, Set<String> online, boolean queueQos0) {
         matches.clear();
         state.subscriptions().match(m.topic(), (clientId, filter, options) -> collect(clientId, options, publisherId));
-        if (matches.isEmpty()) {
-            return new Result(List.of(), false);
+        List<String> shares = shares(m, online, queueQos0);
+        if (matches.isEmpty() && shares.isEmpty()) {
+            return NOWHERE;
         }
         List<Command.Route> routes = new ArrayList<>(matches.size());
         boolean persistent = false;
+        for (String key : shares) {
+            persistent |= state.persistent(state.sharedGroup(key));
+        }
         for (Map.Entry<String, Match> e : matches.entrySet()) {
             String clientId = e.getKey();
             Match match = e.getValue();
@@ -70,7 +79,33 @@ public final class Router {
             routes.add(new Command.Route(clientId, qos, match.retainAsPublished && m.retain(), match.ids));
             persistent |= s.persistent();
         }
-        return new Result(routes, persistent);
+        return new Result(routes, persistent, shares);
+    }
+
+    /**
+     * The shared subscriptions matching the topic: each gets the message once, in its own queue. A
+     * QoS 0 message goes only to groups with a member online, unless offline sessions queue QoS 0.
+     */
+    private List<String> shares(Message m, Set<String> online, boolean queueQos0) {
+        if (state.shared().isEmpty()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(2);
+        state.sharedIndex().match(m.topic(), (key, filter, group) -> {
+            if (m.qos() > 0 || queueQos0 || anyOnline(group, online)) {
+                out.add(key);
+            }
+        });
+        return out;
+    }
+
+    private static boolean anyOnline(io.cairn.state.SharedGroup g, Set<String> online) {
+        for (String member : g.members().keySet()) {
+            if (online.contains(member)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void collect(String clientId, SubscriptionOptions options, String publisherId) {

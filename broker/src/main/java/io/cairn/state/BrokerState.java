@@ -25,6 +25,10 @@ public final class BrokerState {
     private final Map<String, Message> retained = new HashMap<>();
     private final RetainedIndex retainedIndex = new RetainedIndex();
     private final Holdings holdings = new Holdings();
+    /** Shared subscriptions by their whole filter ({@code $share/{group}/{filter}}). */
+    private final Map<String, SharedGroup> shared = new HashMap<>();
+    /** The groups by their topic filter, to match topics (the "client id" of an entry is the group's key). */
+    private final SubscriptionIndex<SharedGroup> sharedIndex;
     private long lastMessageId;
 
     public BrokerState() {
@@ -33,6 +37,7 @@ public final class BrokerState {
 
     private BrokerState(boolean indexed) {
         this.subscriptions = indexed ? new SubscriptionIndex<>() : null;
+        this.sharedIndex = indexed ? new SubscriptionIndex<>() : null;
     }
 
     public SessionState session(String clientId) {
@@ -45,6 +50,31 @@ public final class BrokerState {
 
     public SubscriptionIndex<SubscriptionOptions> subscriptions() {
         return subscriptions;
+    }
+
+    /** The shared subscriptions by their whole filter (read-only). */
+    public Map<String, SharedGroup> shared() {
+        return java.util.Collections.unmodifiableMap(shared);
+    }
+
+    public SharedGroup sharedGroup(String key) {
+        return shared.get(key);
+    }
+
+    /** The shared subscriptions indexed by their topic filter. */
+    public SubscriptionIndex<SharedGroup> sharedIndex() {
+        return sharedIndex;
+    }
+
+    /** Whether a shared subscription must be journaled: one of its members outlives its connection. */
+    public boolean persistent(SharedGroup g) {
+        for (String member : g.members().keySet()) {
+            SessionState s = sessions.get(member);
+            if (s != null && s.persistent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Retained messages by topic (read-only). */
@@ -73,10 +103,29 @@ public final class BrokerState {
                 holdings.hold(d, holdings.accountsFor(s, d.message().topic()));
             }
             for (SessionState.Inflight f : s.inflight().values()) {
-                holdings.hold(f.delivery, holdings.accountsFor(s, f.delivery.message().topic()));
+                holdings.hold(f.delivery, heldVia(s, f.delivery));
                 holdings.fly(f.delivery);
             }
         }
+        for (SharedGroup g : shared.values()) {
+            for (Delivery d : g.queue()) {
+                holdings.hold(d, holdings.account(g.filter()).alone);
+            }
+            for (Delivery d : g.orphans().values()) {
+                holdings.hold(d, holdings.account(g.filter()).alone);
+                holdings.fly(d);
+            }
+        }
+    }
+
+    /** The accounts a delivery of a session is held in: its shared subscription's, or its matching filters'. */
+    private HeldAccount[] heldVia(SessionState s, Delivery d) {
+        String share = d.share();
+        if (share != null) {
+            String filter = io.cairn.topic.Topics.sharedFilter(share);
+            return holdings.account(filter == null ? share : filter).alone;
+        }
+        return holdings.accountsFor(s, d.message().topic());
     }
 
     /** The largest message id applied so far. */
@@ -97,6 +146,13 @@ public final class BrokerState {
                 c.sessions.put(s.clientId(), s.copy());
             }
         }
+        for (SharedGroup g : shared.values()) {
+            if (persistent(g)) {
+                SharedGroup copy = g.copy();
+                addInflightOfEndingMembers(g, copy);
+                c.shared.put(g.key(), copy);
+            }
+        }
         for (Message m : retained.values()) { // the copy is only serialised: it needs no index
             if (!m.topic().startsWith(SYSTEM_TOPICS)) { // never journaled, regenerated after a restart
                 c.retained.put(m.topic(), m);
@@ -106,7 +162,39 @@ public final class BrokerState {
         return c;
     }
 
+    /**
+     * A snapshot leaves out the sessions that end with their connection, so what such members of a
+     * kept group have in flight from it is written as the group's orphans: replay after the snapshot
+     * may still acknowledge it, and what is left is returned to the group.
+     */
+    private void addInflightOfEndingMembers(SharedGroup g, SharedGroup copy) {
+        for (String member : g.members().keySet()) {
+            SessionState s = sessions.get(member);
+            if (s == null || s.persistent()) {
+                continue;
+            }
+            for (SessionState.Inflight f : s.inflight().values()) {
+                if (g.key().equals(f.delivery.share())) {
+                    copy.addOrphan(member, f.packetId, f.delivery);
+                }
+            }
+        }
+    }
+
     // ---- restoring a snapshot (recovery only, before the engine starts) ----
+
+    /** Adds a shared subscription's queue and orphans as a snapshot describes them (before its members). */
+    public SharedGroup restoreShared(String key) {
+        return sharedGroup(key, true);
+    }
+
+    public void restoreSharedQueued(SharedGroup g, Delivery d) {
+        g.enqueue(d);
+    }
+
+    public void restoreOrphan(SharedGroup g, String clientId, int packetId, Delivery d) {
+        g.addOrphan(clientId, packetId, d);
+    }
 
     /** Adds a session as a snapshot describes it; its contents follow through the returned session. */
     public SessionState restoreSession(String clientId, long expiryInterval, Will will) {
@@ -118,8 +206,66 @@ public final class BrokerState {
     /** Adds a subscription of a restored session, to the session and the index. */
     public void restoreSubscription(String clientId, String filter, SubscriptionOptions options) {
         sessions.get(clientId).subscriptions().put(filter, options);
-        subscriptions.put(clientId, filter, options);
+        index(clientId, filter, options);
+    }
+
+    /** Puts a subscription into the index it belongs to: a shared group's members, or the filter trie. */
+    private void index(String clientId, String filter, SubscriptionOptions options) {
+        if (io.cairn.topic.Topics.isShared(filter)) {
+            SharedGroup g = sharedGroup(filter, true);
+            if (g != null) {
+                g.join(clientId, options);
+            }
+        } else {
+            subscriptions.put(clientId, filter, options);
+        }
         holdings.subscriptionsChanged();
+    }
+
+    private void unindex(String clientId, String filter) {
+        if (io.cairn.topic.Topics.isShared(filter)) {
+            SharedGroup g = shared.get(filter);
+            if (g != null) {
+                g.leave(clientId);
+                if (g.members().isEmpty()) {
+                    dissolve(g);
+                }
+            }
+        } else {
+            subscriptions.remove(clientId, filter);
+        }
+        holdings.subscriptionsChanged();
+    }
+
+    /** The group of a shared filter, created when {@code create}; null for a malformed one. */
+    private SharedGroup sharedGroup(String key, boolean create) {
+        SharedGroup g = shared.get(key);
+        if (g == null && create) {
+            String filter = io.cairn.topic.Topics.sharedFilter(key);
+            if (filter == null) {
+                return null;
+            }
+            g = new SharedGroup(key, filter);
+            shared.put(key, g);
+            if (sharedIndex != null) {
+                sharedIndex.put(key, filter, g);
+            }
+        }
+        return g;
+    }
+
+    /** The last member left: the group's queue goes with it, as a session's goes when it ends. */
+    private void dissolve(SharedGroup g) {
+        shared.remove(g.key());
+        if (sharedIndex != null) {
+            sharedIndex.remove(g.key(), g.filter());
+        }
+        for (Delivery d : g.queue()) {
+            holdings.release(d, false);
+        }
+        for (Delivery d : g.orphans().values()) {
+            holdings.release(d, true);
+        }
     }
 
     public void restoreRetained(Message m) {
@@ -216,12 +362,27 @@ public final class BrokerState {
 
         @Override
         public Void completeOutbound(Command.CompleteOutbound c) {
-            withSession(c.clientId(), s -> {
-                SessionState.Inflight f = s.complete(c.packetId());
-                if (f != null) {
-                    holdings.release(f.delivery, true);
-                }
-            });
+            SessionState s = sessions.get(c.clientId());
+            if (s == null) {
+                completeOrphan(c.clientId(), c.packetId());
+                return null;
+            }
+            SessionState.Inflight f = s.complete(c.packetId());
+            if (f != null) {
+                holdings.release(f.delivery, true);
+            }
+            return null;
+        }
+
+        @Override
+        public Void shareDispatch(Command.ShareDispatch c) {
+            BrokerState.this.shareDispatch(c);
+            return null;
+        }
+
+        @Override
+        public Void shareReturn(Command.ShareReturn c) {
+            BrokerState.this.shareReturn(c);
             return null;
         }
 
@@ -263,7 +424,7 @@ public final class BrokerState {
         SessionState s = sessions.remove(clientId);
         if (s != null) {
             for (String filter : s.subscriptions().keySet()) {
-                subscriptions.remove(clientId, filter);
+                unindex(clientId, filter);
             }
             for (Delivery d : s.queue()) {
                 holdings.release(d, false);
@@ -280,8 +441,7 @@ public final class BrokerState {
             return;
         }
         s.subscriptions().put(c.filter(), c.options());
-        subscriptions.put(c.clientId(), c.filter(), c.options());
-        holdings.subscriptionsChanged();
+        index(c.clientId(), c.filter(), c.options());
         int[] ids = c.options().subscriptionId() == 0 ? Delivery.NO_IDS : new int[] {c.options().subscriptionId()};
         for (String topic : c.retainedTopics()) {
             Message m = retained.get(topic);
@@ -297,8 +457,7 @@ public final class BrokerState {
     private void unsubscribe(Command.Unsubscribe c) {
         SessionState s = sessions.get(c.clientId());
         if (s != null && s.subscriptions().remove(c.filter()) != null) {
-            subscriptions.remove(c.clientId(), c.filter());
-            holdings.subscriptionsChanged();
+            unindex(c.clientId(), c.filter());
         }
     }
 
@@ -323,6 +482,91 @@ public final class BrokerState {
                 Delivery d = new Delivery(m, r.qos(), r.retain(), r.subscriptionIds());
                 holdings.hold(d, holdings.accountsFor(s, m.topic()));
                 s.enqueue(d);
+            }
+        }
+        for (String key : c.shares()) {
+            SharedGroup g = shared.get(key);
+            if (g != null) {
+                Delivery d = new Delivery(m, m.qos(), m.retain(), Delivery.NO_IDS, key);
+                holdings.hold(d, holdings.account(g.filter()).alone);
+                g.enqueue(d);
+            }
+        }
+    }
+
+    /**
+     * A queued message of a group goes to one member: in flight there with the member's QoS, RETAIN
+     * and Subscription Identifier, or (packet id 0) it leaves the group. A member the state does not
+     * hold (replay of a session that ended with its connection) keeps it as an orphan.
+     */
+    private void shareDispatch(Command.ShareDispatch c) {
+        SharedGroup g = shared.get(c.share());
+        if (g == null) {
+            return;
+        }
+        Delivery queued = g.take(c.messageId());
+        if (queued == null) {
+            queued = g.takeOrphan(c.messageId()); // returned by a member whose return was not journaled
+            if (queued == null) {
+                return;
+            }
+            holdings.release(queued, true);
+        } else {
+            holdings.release(queued, false);
+        }
+        if (c.packetId() == 0) {
+            return;
+        }
+        SessionState s = sessions.get(c.clientId());
+        SubscriptionOptions o = s == null ? null : s.subscriptions().get(c.share());
+        Message m = queued.message();
+        Delivery d = o == null ? queued : new Delivery(m, Math.min(m.qos(), o.qos()),
+                o.retainAsPublished() && m.retain(),
+                o.subscriptionId() == 0 ? Delivery.NO_IDS : new int[] {o.subscriptionId()}, c.share());
+        holdings.hold(d, holdings.account(g.filter()).alone);
+        holdings.fly(d);
+        if (s == null || o == null) {
+            g.addOrphan(c.clientId(), c.packetId(), d);
+            return;
+        }
+        s.sendDirectly(c.packetId(), d);
+    }
+
+    /**
+     * A member gives back a shared delivery in flight: QoS 1 goes back to the front of the group's
+     * queue; QoS 2 is discarded [MQTT-4.8.2-5] (the engine returns QoS 2 only for members whose
+     * session ended).
+     */
+    private void shareReturn(Command.ShareReturn c) {
+        SessionState s = sessions.get(c.clientId());
+        Delivery d;
+        if (s == null) {
+            SharedGroup g = shared.get(c.share());
+            d = g == null ? null : g.removeOrphan(c.clientId(), c.packetId());
+        } else {
+            SessionState.Inflight f = s.inflight().get(c.packetId());
+            d = f == null || !c.share().equals(f.delivery.share()) ? null : s.complete(c.packetId()).delivery;
+        }
+        if (d == null) {
+            return;
+        }
+        holdings.release(d, true);
+        SharedGroup g = shared.get(c.share());
+        if (g != null && d.qos() < 2) {
+            Message m = d.message();
+            Delivery back = new Delivery(m, m.qos(), m.retain(), Delivery.NO_IDS, c.share());
+            holdings.hold(back, holdings.account(g.filter()).alone);
+            g.requeue(back);
+        }
+    }
+
+    /** An acknowledgement replayed for a member the state does not hold: its orphan, if any, is done. */
+    private void completeOrphan(String clientId, int packetId) {
+        for (SharedGroup g : shared.values()) {
+            Delivery d = g.removeOrphan(clientId, packetId);
+            if (d != null) {
+                holdings.release(d, true);
+                return;
             }
         }
     }

@@ -48,6 +48,10 @@ public sealed interface Command {
         R completeOutbound(CompleteOutbound c);
 
         R dequeue(Dequeue c);
+
+        R shareDispatch(ShareDispatch c);
+
+        R shareReturn(ShareReturn c);
     }
 
     /** Creates a session, or resumes the stored one; {@code cleanStart} discards any stored one first. */
@@ -119,9 +123,15 @@ public sealed interface Command {
      * A message is accepted from a client (or a Will is published, then {@code clientId} is the
      * will's owner and {@code inboundPacketId} 0): it becomes the retained message if its RETAIN flag
      * is set, it is queued to every route, and for an inbound QoS 2 PUBLISH its packet id is held
-     * until PUBREL so that a re-sent PUBLISH is not routed twice.
+     * until PUBREL so that a re-sent PUBLISH is not routed twice. {@code shares} are the shared
+     * subscriptions ({@code $share/...}) whose group queues get it once each.
      */
-    record Publish(String clientId, int inboundPacketId, Message message, List<Route> routes) implements Command {
+    record Publish(String clientId, int inboundPacketId, Message message, List<Route> routes, List<String> shares)
+            implements Command {
+        public Publish(String clientId, int inboundPacketId, Message message, List<Route> routes) {
+            this(clientId, inboundPacketId, message, routes, List.of());
+        }
+
         @Override
         public <R> R accept(Visitor<R> v) {
             return v.publish(this);
@@ -168,6 +178,30 @@ public sealed interface Command {
         @Override
         public <R> R accept(Visitor<R> v) {
             return v.dequeue(this);
+        }
+    }
+
+    /**
+     * The message {@code messageId} queued in shared subscription {@code share} goes to member
+     * {@code clientId}: in flight with {@code packetId}, or, with packet id 0, sent at QoS 0 or
+     * discarded (expired, too large, not readable by that member).
+     */
+    record ShareDispatch(String clientId, String share, long messageId, int packetId) implements Command {
+        @Override
+        public <R> R accept(Visitor<R> v) {
+            return v.shareDispatch(this);
+        }
+    }
+
+    /**
+     * The member no longer holds the shared delivery in flight with {@code packetId}: its connection
+     * ended (QoS 1: the message goes back to the front of the group's queue) or, for an orphan of a
+     * member whose session ended, QoS 2 is discarded [MQTT-4.8.2-5].
+     */
+    record ShareReturn(String clientId, String share, int packetId) implements Command {
+        @Override
+        public <R> R accept(Visitor<R> v) {
+            return v.shareReturn(this);
         }
     }
 }

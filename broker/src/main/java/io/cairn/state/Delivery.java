@@ -18,6 +18,8 @@ public final class Delivery {
     private final int qos;
     private final boolean retain;
     private final int[] subscriptionIds;
+    /** The shared subscription ({@code $share/...}) this delivery came through, or null. */
+    private final String share;
     /** The filter accounts this delivery is counted in; empty until the state holds it. */
     HeldAccount[] heldVia = NOT_HELD;
 
@@ -28,10 +30,16 @@ public final class Delivery {
      * @param subscriptionIds Subscription Identifiers of the matching subscriptions (may be empty)
      */
     public Delivery(Message message, int qos, boolean retain, int[] subscriptionIds) {
+        this(message, qos, retain, subscriptionIds, null);
+    }
+
+    /** A delivery that came through the shared subscription {@code share} (null: none). */
+    public Delivery(Message message, int qos, boolean retain, int[] subscriptionIds, String share) {
         this.message = message;
         this.qos = qos;
         this.retain = retain;
         this.subscriptionIds = subscriptionIds;
+        this.share = share;
     }
 
     public Message message() {
@@ -48,6 +56,11 @@ public final class Delivery {
 
     public int[] subscriptionIds() {
         return subscriptionIds;
+    }
+
+    /** The shared subscription this delivery came through ({@code $share/{group}/{filter}}), or null. */
+    public String share() {
+        return share;
     }
 
     /** What holding this delivery queued costs its session: the message and the delivery's own bookkeeping. */

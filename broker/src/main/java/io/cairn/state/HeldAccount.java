@@ -23,6 +23,11 @@ public final class HeldAccount {
     /** This account alone: what a delivery through a single filter is held in (shared, never written). */
     final HeldAccount[] alone = {this};
 
+    /** {@link #alone}, for callers outside the state package (never to be written). */
+    public HeldAccount[] onlyThis() {
+        return alone;
+    }
+
     HeldAccount(String filter) {
         this.filter = filter;
     }

@@ -235,6 +235,12 @@ public final class SessionState {
         return f;
     }
 
+    /** A delivery that goes into flight without passing through the queue (a shared subscription's). */
+    Inflight sendDirectly(int packetId, Delivery d) {
+        heldBytes += d.cost();
+        return assign(packetId, d);
+    }
+
     Inflight assign(int packetId, Delivery d) {
         Inflight f = new Inflight(packetId, d);
         inflight.put(packetId, f);

@@ -31,6 +31,10 @@ public final class CommandCodec {
     static final int COMPLETE_OUTBOUND = 11;
     static final int DEQUEUE = 12;
     static final int DETACH = 13;
+    /** A Publish that also goes to shared subscriptions: PUBLISH's layout, then the share keys. */
+    static final int PUBLISH_SHARED = 14;
+    static final int SHARE_DISPATCH = 15;
+    static final int SHARE_RETURN = 16;
 
     private CommandCodec() {
     }
@@ -87,7 +91,17 @@ public final class CommandCodec {
 
         @Override
         public Integer publish(Command.Publish c) {
-            return PUBLISH;
+            return c.shares().isEmpty() ? PUBLISH : PUBLISH_SHARED;
+        }
+
+        @Override
+        public Integer shareDispatch(Command.ShareDispatch c) {
+            return SHARE_DISPATCH;
+        }
+
+        @Override
+        public Integer shareReturn(Command.ShareReturn c) {
+            return SHARE_RETURN;
         }
 
         @Override
@@ -172,6 +186,22 @@ public final class CommandCodec {
             for (Command.Route r : c.routes()) {
                 w.str(r.clientId()).u8(r.qos()).bool(r.retain()).ints(r.subscriptionIds());
             }
+            if (!c.shares().isEmpty()) {
+                w.i32(c.shares().size());
+                c.shares().forEach(w::str);
+            }
+            return null;
+        }
+
+        @Override
+        public Void shareDispatch(Command.ShareDispatch c) {
+            w.str(c.share()).i64(c.messageId()).i32(c.packetId());
+            return null;
+        }
+
+        @Override
+        public Void shareReturn(Command.ShareReturn c) {
+            w.str(c.share()).i32(c.packetId());
             return null;
         }
 
@@ -211,7 +241,10 @@ public final class CommandCodec {
         Wire.Reader r = new Wire.Reader(body);
         String clientId = r.str();
         Command c = switch (type) {
-            case PUBLISH -> readPublish(r, clientId);
+            case PUBLISH -> readPublish(r, clientId, false);
+            case PUBLISH_SHARED -> readPublish(r, clientId, true);
+            case SHARE_DISPATCH -> new Command.ShareDispatch(clientId, r.str(), r.i64(), r.i32());
+            case SHARE_RETURN -> new Command.ShareReturn(clientId, r.str(), r.i32());
             case ASSIGN_OUTBOUND -> new Command.AssignOutbound(clientId, r.i32(), r.i64());
             case COMPLETE_OUTBOUND -> new Command.CompleteOutbound(clientId, r.i32());
             case RECEIVED_OUTBOUND -> new Command.ReceivedOutbound(clientId, r.i32());
@@ -230,7 +263,7 @@ public final class CommandCodec {
         return c;
     }
 
-    private static Command readPublish(Wire.Reader r, String clientId) {
+    private static Command readPublish(Wire.Reader r, String clientId, boolean shared) {
         int packetId = r.i32();
         Message m = readMessage(r);
         int n = r.count(9);
@@ -238,7 +271,15 @@ public final class CommandCodec {
         for (int i = 0; i < n; i++) {
             routes.add(new Command.Route(r.str(), r.u8(), r.bool(), r.ints()));
         }
-        return new Command.Publish(clientId, packetId, m, routes);
+        List<String> shares = List.of();
+        if (shared) {
+            int k = r.count(4);
+            shares = new ArrayList<>(k);
+            for (int i = 0; i < k; i++) {
+                shares.add(r.str());
+            }
+        }
+        return new Command.Publish(clientId, packetId, m, routes, shares);
     }
 
     private static Command readSubscribe(Wire.Reader r, String clientId) {

@@ -73,6 +73,34 @@ public final class Topics {
         return true;
     }
 
+    /** The prefix of a shared subscription, {@code $share/{ShareName}/{filter}} (5.0 section 4.8.2). */
+    public static final String SHARE_PREFIX = "$share/";
+
+    /** Whether a filter names a shared subscription (valid or not). */
+    public static boolean isShared(String filter) {
+        return filter.startsWith(SHARE_PREFIX);
+    }
+
+    /**
+     * The topic filter of a shared subscription, or null when it is malformed: the ShareName must be
+     * at least one character without '/', '+' or '#', followed by '/' and a valid filter [MQTT-4.8.2-1],
+     * [MQTT-4.8.2-2].
+     */
+    public static String sharedFilter(String shared) {
+        int slash = shared.indexOf('/', SHARE_PREFIX.length());
+        if (slash <= SHARE_PREFIX.length()) {
+            return null;
+        }
+        for (int i = SHARE_PREFIX.length(); i < slash; i++) {
+            char c = shared.charAt(i);
+            if (c == '+' || c == '#' || c == '\u0000') {
+                return null;
+            }
+        }
+        String filter = shared.substring(slash + 1);
+        return isValidFilter(filter) ? filter : null;
+    }
+
     /**
      * Whether a name or filter has more than {@code maxLevels} levels ({@code max_topic_levels});
      * 0 means no limit.

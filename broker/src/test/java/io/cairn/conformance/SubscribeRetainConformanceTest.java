@@ -40,12 +40,12 @@ class SubscribeRetainConformanceTest extends OneBrokerPerClass {
     }
 
     @Test
-    void v5_S3_9_3_sharedSubscriptionIsRefusedWith0x9EUntilSupported() throws Exception {
+    void v5_S3_9_3_aSharedSubscriptionIsGrantedItsQos() throws Exception {
         try (RawClient c = RawClient.connected5(broker.port(), "share5", true, 0)) {
             c.send(subscribe5(5, "$share/g/t", 1));
             Packet ack = c.read();
             assertThat(Replies.ackId(ack)).isEqualTo(5);
-            assertThat(Replies.reasonCodes5(ack)).containsExactly(0x9E);
+            assertThat(Replies.reasonCodes5(ack)).containsExactly(1);
         }
     }
 

@@ -120,12 +120,13 @@ class SubscriptionStatementConformanceTest extends OneBrokerPerClass {
     }
 
     @Test
-    void v5_MQTT_4_8_2_1_sharedSubscriptionsAreRefusedPerFilterWhileUnsupported() throws IOException {
-        try (RawClient c = RawClient.connected5(broker.port(), "share-refuse", true, 0)) {
-            c.send(subscribe(1).filter("$share/g/a", 1).filter("plain/a", 1).v5());
+    void v5_MQTT_4_8_2_1_sharedFiltersAreGrantedNextToPlainOnesAndMalformedOnesRefused() throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "share-grant", true, 0)) {
+            c.send(subscribe(1).filter("$share/g/a", 1).filter("plain/a", 1).filter("$share//a", 1)
+                    .filter("$share/g", 1).v5());
             Packet ack = c.read();
             assertThat(Replies.ackId(ack)).isEqualTo(1);
-            assertThat(Replies.reasonCodes5(ack)).containsExactly(0x9E, 1);
+            assertThat(Replies.reasonCodes5(ack)).containsExactly(1, 1, 0x8F, 0x8F);
         }
     }
 

@@ -161,7 +161,7 @@ class CrashRecoveryTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
@@ -305,6 +305,9 @@ class CrashRecoveryTest {
     static final class Subscriber implements Runnable {
         private final CrashClient client;
         private final String id;
+        /** What it subscribes to, and the name its deliveries are counted under (a group's members share one). */
+        private final String filter;
+        private final String countedAs;
         private final Checker checker;
         private final AtomicBoolean stop;
         private final boolean goesOffline;
@@ -314,9 +317,16 @@ class CrashRecoveryTest {
         private final AtomicBoolean finished = new AtomicBoolean();
 
         Subscriber(int port, String id, Checker checker, AtomicBoolean stop, boolean goesOffline, long rareMillis) {
+            this(port, id, "crash/#", id, checker, stop, goesOffline, rareMillis);
+        }
+
+        Subscriber(int port, String id, String filter, String countedAs, Checker checker, AtomicBoolean stop,
+                   boolean goesOffline, long rareMillis) {
             this.rareMillis = rareMillis;
             this.client = new CrashClient(port, id);
             this.id = id;
+            this.filter = filter;
+            this.countedAs = countedAs;
             this.checker = checker;
             this.stop = stop;
             this.goesOffline = goesOffline;
@@ -324,7 +334,7 @@ class CrashRecoveryTest {
 
         void subscribeOnce() throws Exception {
             client.connect(System.currentTimeMillis() + 10_000);
-            client.send(subscribe311(1, "crash/#", 2));
+            client.send(subscribe311(1, filter, 2));
             while (client.read().type() != SUBACK) {
                 // wait for the SUBACK
             }
@@ -371,11 +381,11 @@ class CrashRecoveryTest {
                 String key = payload311(p);
                 if (qos == 2) {
                     if (qos2Held.add(packetId)) {
-                        checker.received(id, key);
+                        checker.received(countedAs, key);
                     }
                     client.send(pubrec(packetId));
                 } else {
-                    checker.received(id, key);
+                    checker.received(countedAs, key);
                     if (qos == 1) {
                         client.send(puback(packetId));
                     }

@@ -104,6 +104,13 @@ class CommandReplayTest {
                     .append(delivery(f.delivery)).append('\n'));
             new java.util.TreeSet<>(s.inboundHeldIds()).forEach(i -> b.append("  held ").append(i).append('\n'));
         });
+        new TreeMap<>(state.shared()).forEach((key, g) -> {
+            b.append("shared ").append(key).append(" members=").append(new java.util.TreeSet<>(g.members().keySet()))
+                    .append('\n');
+            g.queue().forEach(d -> b.append("  queued ").append(delivery(d)).append('\n'));
+            g.orphans().forEach((k, d) -> b.append("  orphan ").append(k.replace('\u0000', '#')).append(' ')
+                    .append(delivery(d)).append('\n'));
+        });
         List<String> matches = new ArrayList<>();
         for (String topic : List.of("a", "a/b", "a/b/c", "b/x", "$SYS/x")) {
             state.subscriptions().match(topic, (c, f, o) -> matches.add(topic + "<-" + c + ":" + f));
@@ -114,7 +121,8 @@ class CommandReplayTest {
     }
 
     private static String delivery(Delivery d) {
-        return msg(d.message()) + " q" + d.qos() + " r" + d.retain() + " ids" + Arrays.toString(d.subscriptionIds());
+        return msg(d.message()) + " q" + d.qos() + " r" + d.retain() + " ids" + Arrays.toString(d.subscriptionIds())
+                + (d.share() == null ? "" : " via " + d.share());
     }
 
     private static String msg(Message m) {
@@ -125,7 +133,8 @@ class CommandReplayTest {
     /** Plausible command streams over a few clients, topics and packet ids, including ones that no longer fit. */
     static List<Command> randomCommands(Random r, int n) {
         String[] clients = {"c1", "c2", "c3", "c4"};
-        String[] filters = {"a", "a/+", "a/#", "#", "b/x", "+/b"};
+        String[] filters = {"a", "a/+", "a/#", "#", "b/x", "+/b", "$share/g/a/#", "$share/h/#"};
+        String[] shares = {"$share/g/a/#", "$share/h/#"};
         String[] topics = {"a", "a/b", "a/b/c", "b/x"};
         List<Command> out = new ArrayList<>();
         long msgId = 0;
@@ -157,9 +166,20 @@ class CommandReplayTest {
                 byte[] payload = r.nextInt(10) == 0 ? new byte[0] : ("m" + i).getBytes();
                 Message m = new Message(++msgId, topics[r.nextInt(topics.length)], r.nextInt(3), r.nextInt(5) == 0, payload, props,
                         r.nextBoolean() ? 0 : 1_000_000L + i);
-                out.add(new Command.Publish(c, r.nextBoolean() ? 1 + r.nextInt(5) : 0, m, routes));
-            } else if (kind < 70) {
+                List<String> toShares = new ArrayList<>();
+                for (String share : shares) {
+                    if (r.nextInt(3) == 0) {
+                        toShares.add(share);
+                    }
+                }
+                out.add(new Command.Publish(c, r.nextBoolean() ? 1 + r.nextInt(5) : 0, m, routes, toShares));
+            } else if (kind < 64) {
                 out.add(new Command.AssignOutbound(c, 1 + r.nextInt(8), 1 + (msgId > 0 ? r.nextLong(msgId) : 0)));
+            } else if (kind < 67) {
+                out.add(new Command.ShareDispatch(c, shares[r.nextInt(shares.length)],
+                        1 + (msgId > 0 ? r.nextLong(msgId) : 0), r.nextInt(9)));
+            } else if (kind < 70) {
+                out.add(new Command.ShareReturn(c, shares[r.nextInt(shares.length)], 1 + r.nextInt(8)));
             } else if (kind < 78) {
                 out.add(new Command.ReceivedOutbound(c, 1 + r.nextInt(8)));
             } else if (kind < 90) {

@@ -61,7 +61,11 @@ class JournaledSubsetReplayTest {
         try (RawClient persistent = RawClient.connected311(port, "replay-persistent", false);
              RawClient clean = RawClient.connected311(port, "replay-clean", true);
              RawClient expiring = RawClient.connected5(port, "replay-expiring", true, 600);
+             RawClient member = RawClient.connected311(port, "replay-member", false);
+             RawClient cleanMember = RawClient.connected311(port, "replay-clean-member", true);
              RawClient pub = RawClient.connected311(port, "replay-pub", true)) {
+            member.subscribe311("$share/g/rs/#", 2, 1); // a group with a persistent and a clean member
+            cleanMember.subscribe311("$share/g/rs/#", 2, 1);
             persistent.subscribe311("rs/#", 2, 1);
             clean.subscribe311("rs/#", 1, 1);
             expiring.send(subscribe5(1, "rs/+", 1));
@@ -79,6 +83,8 @@ class JournaledSubsetReplayTest {
             }
             acknowledgeSome(persistent, 12);
             acknowledgeSome(expiring, 7);
+            acknowledgeSome(member, 5);
+            acknowledgeSome(cleanMember, 3); // leaves with QoS 1 and 2 in flight
             persistent.send(unsubscribe311(9, "rs/#"));
             persistent.readUntil(UNSUBACK);
             persistent.subscribe311("rs/a", 1, 10);
@@ -105,7 +111,8 @@ class JournaledSubsetReplayTest {
         assertThat(withoutSys(withoutLastId(CommandReplayTest.digest(replayed))))
                 .isEqualTo(withoutSys(withoutLastId(CommandReplayTest.digest(store.live))));
         assertThat(replayed.sessions()).extracting(SessionState::clientId)
-                .containsExactlyInAnyOrder("replay-persistent", "replay-expiring", "replay-willer");
+                .containsExactlyInAnyOrder("replay-persistent", "replay-expiring", "replay-willer", "replay-member");
+        assertThat(replayed.shared()).as("the group lives on with its persistent member").containsOnlyKeys("$share/g/rs/#");
         assertThat(replayed.lastMessageId()).as("ids of unjournaled messages may be reused, never journaled ones")
                 .isLessThanOrEqualTo(store.live.lastMessageId());
     }

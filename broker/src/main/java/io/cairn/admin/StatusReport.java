@@ -30,6 +30,8 @@ public final class StatusReport {
         f.put("messages_queued", Long.toString(stats.heldMessages));
         f.put("held_bytes", Long.toString(stats.heldBytes));
         f.put("subscriptions", Long.toString(stats.subscriptions));
+        f.put("shared_subscriptions", Long.toString(stats.sharedSubscriptions));
+        f.put("shared_queued", Long.toString(stats.sharedQueued));
         f.put("retained_messages", Long.toString(stats.retainedMessages));
         f.put("journal_bytes", Long.toString(sizeOf(journalDir)));
         f.put("last_fsync_us", Long.toString(stats.lastFsyncNanos / 1000));

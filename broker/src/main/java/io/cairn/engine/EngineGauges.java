@@ -2,6 +2,7 @@ package io.cairn.engine;
 
 import io.cairn.state.BrokerState;
 import io.cairn.state.HeldAccount;
+import io.cairn.state.SharedGroup;
 import io.cairn.stats.BrokerStats;
 
 import java.util.HashMap;
@@ -33,7 +34,15 @@ final class EngineGauges {
         int sessions = state.sessions().size();
         stats.sessionsOnline = connected.size();
         stats.sessionsOffline = sessions - connected.size();
-        stats.subscriptions = state.subscriptions().size();
+        long members = 0;
+        long waiting = 0;
+        for (SharedGroup g : state.shared().values()) {
+            members += g.members().size();
+            waiting += g.queue().size();
+        }
+        stats.subscriptions = state.subscriptions().size() + members;
+        stats.sharedSubscriptions = state.shared().size();
+        stats.sharedQueued = waiting;
         stats.retainedMessages = state.retained().size();
         stats.heldBytes = state.holdings().bytes();
         stats.heldMessages = state.holdings().deliveries();

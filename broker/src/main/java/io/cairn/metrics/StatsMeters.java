@@ -110,7 +110,10 @@ final class StatsMeters {
     private void bindEngineGauges() {
         gauge("cairn.sessions.online", "Sessions with a connected client", s -> s.sessionsOnline);
         gauge("cairn.sessions.offline", "Persistent sessions without a connected client", s -> s.sessionsOffline);
-        gauge("cairn.subscriptions", "Subscriptions of all sessions", s -> s.subscriptions);
+        gauge("cairn.subscriptions", "Subscriptions of all sessions, shared ones included", s -> s.subscriptions);
+        gauge("cairn.shared.subscriptions", "Shared subscriptions ($share/{group}/{filter}) with members",
+                s -> s.sharedSubscriptions);
+        gauge("cairn.shared.queued.messages", "Messages waiting in shared subscriptions' queues", s -> s.sharedQueued);
         gauge("cairn.retained.messages", "Retained messages", s -> s.retainedMessages);
         gauge("cairn.held.bytes", "Bytes held for subscribers (queued and in flight), all filters", s -> s.heldBytes);
         gauge("cairn.held.deliveries", "Deliveries held for subscribers (queued and in flight), all sessions",

@@ -74,7 +74,12 @@ public final class BrokerStats {
     // ---- engine gauges, published by the engine thread
     public volatile long sessionsOnline;
     public volatile long sessionsOffline;
+    /** Subscriptions of all sessions, memberships of shared subscriptions included. */
     public volatile long subscriptions;
+    /** Shared subscriptions ($share/{group}/{filter}) with at least one member. */
+    public volatile long sharedSubscriptions;
+    /** Messages waiting in shared subscriptions' queues for a member with room. */
+    public volatile long sharedQueued;
     public volatile long retainedMessages;
     public volatile long heldBytes;
     public volatile long heldMessages;

@@ -107,6 +107,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     /** Until the CONNACK of a CONNECT with an Authentication Method: that CONNECT and its exchange. */
     private ConnectHandler.Authenticating pending;
     private MqttConnectMessage pendingConnect;
+    /** Who a refused enhanced authentication claimed to be, for the activity line; null otherwise. */
+    private String refusedUser;
 
     public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits, Authenticator authenticator,
                           LoginThrottle throttle, AuthMethods methods) {
@@ -352,6 +354,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         if (connection == null) {
             int code = f.verdict() == Authenticator.Verdict.BAD_CREDENTIALS
                     ? ReasonCodes.BAD_USER_NAME_OR_PASSWORD : ReasonCodes.NOT_AUTHORIZED;
+            refusedUser = f.username();
             refuse(new ConnectHandler.Refused(code, f.why(), true), pendingConnect); // [MQTT-4.12.0-4]
         } else {
             reauthenticationFailed(f.why());
@@ -482,9 +485,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         return reasons.forConnackOrDisconnect(why, 2, MqttProperties.NO_PROPERTIES);
     }
 
-    /** The activity line of a refused CONNECT: the client id and user name it gave, never its password. */
+    /**
+     * The activity line of a refused CONNECT: the client id and user name it gave (for enhanced
+     * authentication, the one the exchange named), never its password.
+     */
     private void logRefused(MqttConnectMessage m, int code, String why) {
-        String user = m.variableHeader().hasUserName() ? m.payload().userName() : null;
+        String user = refusedUser != null ? refusedUser : m.variableHeader().hasUserName() ? m.payload().userName() : null;
         ClientLog.refused(m.payload().clientIdentifier(), address(), listener(), protocolName(version), user, code, why);
     }
 

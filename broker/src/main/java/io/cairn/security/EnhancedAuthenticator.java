@@ -41,7 +41,8 @@ public interface EnhancedAuthenticator {
 
     /**
      * Refused: {@code verdict} picks the reason code; {@code why} is for the log and the Reason String,
-     * so it must not tell which part of the credentials was wrong.
+     * so it must not tell which part of the credentials was wrong. {@code username}: who the client
+     * claimed to be, for the log (null when the exchange did not get that far).
      */
-    record Failure(Authenticator.Verdict verdict, String why) implements Step {}
+    record Failure(Authenticator.Verdict verdict, String why, String username) implements Step {}
 }

@@ -174,7 +174,7 @@ public final class ScramSha512 implements EnhancedAuthenticator {
                     && MessageDigest.isEqual(sha512(xor(proof, clientSignature)), storedKey) && hash != null;
             if (!proven) {
                 refusedLog(doomed == null ? "wrong proof (wrong password)" : doomed);
-                return new Failure(Authenticator.Verdict.BAD_CREDENTIALS, "bad user name or password");
+                return new Failure(Authenticator.Verdict.BAD_CREDENTIALS, "bad user name or password", username);
             }
             byte[] serverSignature = hmac(hmac(salted, "Server Key"), authMessage);
             return new Success(username, ("v=" + Base64.getEncoder().encodeToString(serverSignature))
@@ -184,7 +184,7 @@ public final class ScramSha512 implements EnhancedAuthenticator {
         private Step malformed(String why) {
             finished = true;
             log.debug("SCRAM-SHA-512 for client '{}' refused: {}", clientId, why);
-            return new Failure(Authenticator.Verdict.NOT_AUTHORIZED, "malformed SCRAM-SHA-512 message");
+            return new Failure(Authenticator.Verdict.NOT_AUTHORIZED, "malformed SCRAM-SHA-512 message", username);
         }
 
         /** A user with a $6$ entry is told of at warn: an operator can fix it; other failures are guesses. */

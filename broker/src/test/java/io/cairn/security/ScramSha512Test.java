@@ -48,7 +48,7 @@ class ScramSha512Test {
     @Test
     void aWrongPasswordIsBadCredentials() {
         Step last = run("alice", "alice-pW");
-        assertThat(last).isEqualTo(new Failure(Authenticator.Verdict.BAD_CREDENTIALS, "bad user name or password"));
+        assertThat(last).isEqualTo(new Failure(Authenticator.Verdict.BAD_CREDENTIALS, "bad user name or password", "alice"));
     }
 
     @Test

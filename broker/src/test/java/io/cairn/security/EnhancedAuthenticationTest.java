@@ -160,6 +160,19 @@ class EnhancedAuthenticationTest {
         }
     }
 
+    @Test
+    void theConnectTimeoutBoundsAnExchangeTheClientNeverFinishes() throws Exception {
+        start(false, passwords(), null);
+        try (RawClient c = new RawClient(broker.port())) {
+            long t0 = System.nanoTime();
+            c.send(Packets.connect("stalled").props(Props.of().authMethod(SCRAM)
+                    .authData(new ScramClient("alice", "alice-pw").clientFirst())).v5());
+            assertThat(c.read().type()).as("the challenge").isEqualTo(15);
+            assertThat(c.closedWithin(30_000)).as("closed by the 20 s CONNECT timeout").isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(19_000L, 30_000L);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private long timedScram(String user, String password, int expected) throws Exception {

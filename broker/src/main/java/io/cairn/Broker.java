@@ -7,6 +7,7 @@ import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
 import io.cairn.metrics.Metrics;
 import io.cairn.routing.Budgets;
+import io.cairn.security.AuthMethods;
 import io.cairn.security.Authenticator;
 import io.cairn.security.Authorizer;
 import io.cairn.security.FileAuthenticator;
@@ -66,17 +67,19 @@ public final class Broker implements AutoCloseable {
 
     /**
      * The password file and the ACL of {@code [auth]}, each null when not configured, and what the
-     * listeners and the engine are given for them.
+     * listeners and the engine are given for them. SCRAM-SHA-512 is offered when there is a password
+     * file (its users are SCRAM's users); without one no Authentication Method is.
      */
     private record Security(FileAuthenticator passwords, FileAuthorizer acl, Authenticator authenticator,
-                            Authorizer authorizer) {
+                            Authorizer authorizer, AuthMethods methods) {
         static Security load(BrokerConfig.Auth auth) throws SecurityFileException {
             FileAuthenticator passwords = auth.passwordFile() == null ? null
                     : FileAuthenticator.load(auth.passwordFile(), auth.allowAnonymous());
             FileAuthorizer acl = auth.aclFile() == null ? null : FileAuthorizer.load(auth.aclFile());
             return new Security(passwords, acl,
                     passwords != null ? passwords : Authenticator.withoutCredentials(auth.allowAnonymous()),
-                    acl != null ? acl : Authorizer.ALLOW_ALL);
+                    acl != null ? acl : Authorizer.ALLOW_ALL,
+                    passwords != null ? AuthMethods.of(List.of(passwords.scram())) : AuthMethods.NONE);
         }
     }
 
@@ -107,7 +110,7 @@ public final class Broker implements AutoCloseable {
         long t0 = System.nanoTime();
         BrokerStats stats = new BrokerStats();
         Security security = Security.load(config.auth()); // a file that does not parse stops start-up here
-        Listeners listeners = new Listeners(stats, security.authenticator());
+        Listeners listeners = new Listeners(stats, security.authenticator(), security.methods());
         DataDirLock lock = null;
         SessionEngine engine = null;
         Metrics metrics = null;

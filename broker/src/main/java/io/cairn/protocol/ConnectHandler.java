@@ -1,7 +1,9 @@
 package io.cairn.protocol;
 
 import io.cairn.config.BrokerConfig;
+import io.cairn.security.AuthMethods;
 import io.cairn.security.Authenticator;
+import io.cairn.security.EnhancedAuthenticator;
 import io.cairn.security.Authorizer;
 import io.cairn.state.SessionState;
 import io.cairn.state.Will;
@@ -17,14 +19,16 @@ import java.util.UUID;
 /**
  * The rules of CONNECT that need no session state: client identifier, authentication, the Will,
  * session expiry, keep alive and the 5.0 limits both sides announce. The result is either a refusal
- * (with the CONNACK code of the client's version) or everything the engine and the CONNACK need.
+ * (with the CONNACK code of the client's version) or everything the engine and the CONNACK need; with
+ * a 5.0 Authentication Method, first the start of the enhanced authentication exchange, whose end
+ * {@link #authenticated} turns into the same.
  *
  * <p>Threading: stateless apart from its immutable settings; safe from any event loop.
  */
 final class ConnectHandler {
 
     /** What a CONNECT leads to. */
-    sealed interface Result permits Accepted, Refused {}
+    sealed interface Result permits Accepted, Refused, Authenticating {}
 
     /**
      * A refused CONNECT: CONNACK {@code code} (none when -1), then close. {@code authFailure}: refused
@@ -36,6 +40,14 @@ final class ConnectHandler {
         }
     }
 
+    /**
+     * A CONNECT with an offered Authentication Method: the exchange {@code conversation} starts with
+     * the CONNECT's Authentication Data {@code data} (null when absent); {@code connackProperties}
+     * so far (an Assigned Client Identifier) wait for the CONNACK.
+     */
+    record Authenticating(String clientId, String method, EnhancedAuthenticator.Conversation conversation, byte[] data,
+                          MqttProperties connackProperties) implements Result {}
+
     /** An accepted CONNECT, as the engine and the CONNACK need it. */
     record Accepted(String clientId, String username, int version, boolean cleanStart, long expiry, Will will, int keepAliveSeconds,
                     int sendWindow, long maxPacketSize, MqttProperties connackProperties) implements Result {}
@@ -43,11 +55,13 @@ final class ConnectHandler {
     private final BrokerConfig.Mqtt limits;
     private final Authenticator authenticator;
     private final Authorizer authorizer;
+    private final AuthMethods methods;
 
-    ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator, Authorizer authorizer) {
+    ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator, Authorizer authorizer, AuthMethods methods) {
         this.limits = limits;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
+        this.methods = methods;
     }
 
     Result handle(MqttConnectMessage m) {
@@ -69,24 +83,61 @@ final class ConnectHandler {
         } else if (version == Packets.V31 && clientId.length() > 23) {
             return new Refused(ReasonCodes.V3_IDENTIFIER_REJECTED, "3.1 client id longer than 23 characters");
         }
+        String method = v5 ? PropertyValues.string(h.properties(), MqttPropertyType.AUTHENTICATION_METHOD) : null;
+        if (method != null) {
+            return enhanced(m, clientId, method, connack);
+        }
         Refused refused = authenticate(h, p, clientId, v5);
         if (refused == null) {
             refused = checkWill(h, p, v5);
         }
+        String user = h.hasUserName() ? p.userName() : null;
         if (refused == null) {
-            refused = authorizeWill(h, p, clientId, v5);
+            refused = authorizeWill(h, p, clientId, user, v5);
         }
         if (refused != null) {
             return refused;
         }
-        return accept(h, p, clientId, connack);
+        return accept(h, p, clientId, user, connack);
+    }
+
+    /**
+     * The start of enhanced authentication: an Authentication Method that is not offered is refused
+     * with 0x8C [MQTT-4.12.0-1]; so is a CONNECT whose Will could never be accepted, before any
+     * exchange. The method decides alone: the CONNECT's user name and password are not checked.
+     */
+    private Result enhanced(MqttConnectMessage m, String clientId, String method, MqttProperties connack) {
+        EnhancedAuthenticator auth = methods.find(method);
+        if (auth == null) {
+            return new Refused(ReasonCodes.BAD_AUTHENTICATION_METHOD, "unsupported authentication method");
+        }
+        Refused refused = checkWill(m.variableHeader(), m.payload(), true);
+        if (refused != null) {
+            return refused;
+        }
+        byte[] data = PropertyValues.binary(m.variableHeader().properties(), MqttPropertyType.AUTHENTICATION_DATA);
+        return new Authenticating(clientId, method, auth.begin(clientId), data, connack);
+    }
+
+    /**
+     * The end of a successful enhanced authentication of {@code m}: {@code username} is who the
+     * method authenticated (the ACL's user for this connection, the Will's included); the CONNACK
+     * carries the method and the method's final data [MQTT-4.12.0-5].
+     */
+    Result authenticated(MqttConnectMessage m, Authenticating a, String username, byte[] data) {
+        Refused refused = authorizeWill(m.variableHeader(), m.payload(), a.clientId(), username, true);
+        if (refused != null) {
+            return refused;
+        }
+        MqttProperties connack = a.connackProperties();
+        connack.add(new MqttProperties.StringProperty(MqttPropertyType.AUTHENTICATION_METHOD.value(), a.method()));
+        if (data != null) {
+            connack.add(new MqttProperties.BinaryProperty(MqttPropertyType.AUTHENTICATION_DATA.value(), data));
+        }
+        return accept(m.variableHeader(), m.payload(), a.clientId(), username, connack);
     }
 
     private Refused authenticate(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, boolean v5) {
-        if (v5 && h.properties().getProperty(MqttPropertyType.AUTHENTICATION_METHOD.value()) != null) {
-            // enhanced authentication is not offered [MQTT-4.12.0-1]
-            return new Refused(ReasonCodes.BAD_AUTHENTICATION_METHOD, "unsupported authentication method");
-        }
         String user = h.hasUserName() ? p.userName() : null;
         byte[] password = h.hasPassword() ? p.passwordInBytes() : null;
         return switch (authenticator.authenticate(clientId, user, password)) {
@@ -102,8 +153,9 @@ final class ConnectHandler {
      * A Will is a PUBLISH the broker makes later on the client's behalf, so the ACL must let the
      * client write its topic; refused now, while the client can still be told (5.0 0x87, 3.x 0x05).
      */
-    private Refused authorizeWill(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, boolean v5) {
-        if (!h.isWillFlag() || authorizer.mayWrite(clientId, h.hasUserName() ? p.userName() : null, p.willTopic())) {
+    private Refused authorizeWill(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, String username,
+                                  boolean v5) {
+        if (!h.isWillFlag() || authorizer.mayWrite(clientId, username, p.willTopic())) {
             return null;
         }
         return new Refused(v5 ? ReasonCodes.NOT_AUTHORIZED : ReasonCodes.V3_NOT_AUTHORIZED,
@@ -126,7 +178,8 @@ final class ConnectHandler {
         return null;
     }
 
-    private Accepted accept(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, MqttProperties connack) {
+    private Accepted accept(MqttConnectVariableHeader h, MqttConnectPayload p, String clientId, String username,
+                            MqttProperties connack) {
         int version = h.version();
         boolean v5 = version >= Packets.V5;
         long expiry = h.isCleanSession() ? 0 : SessionState.NEVER_EXPIRES;
@@ -146,7 +199,7 @@ final class ConnectHandler {
             advertiseLimits(connack);
             responseInformation(h.properties(), clientId, connack);
         }
-        return new Accepted(clientId, h.hasUserName() ? p.userName() : null, version, h.isCleanSession(), expiry, will(h, p, v5), keepAlive, sendWindow,
+        return new Accepted(clientId, username, version, h.isCleanSession(), expiry, will(h, p, v5), keepAlive, sendWindow,
                 maxPacket, connack);
     }
 

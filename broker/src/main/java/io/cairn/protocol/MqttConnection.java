@@ -6,7 +6,9 @@ import io.cairn.engine.Connection;
 import io.cairn.engine.InboundPublish;
 import io.cairn.engine.SessionEngine;
 import io.cairn.engine.SubscriptionRequest;
+import io.cairn.security.AuthMethods;
 import io.cairn.security.Authenticator;
+import io.cairn.security.EnhancedAuthenticator;
 import io.cairn.security.LoginThrottle;
 import io.cairn.state.MessageProperties;
 import io.cairn.state.SubscriptionOptions;
@@ -34,10 +36,12 @@ import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -48,6 +52,10 @@ import java.util.concurrent.TimeUnit;
  * everything else into calls on the {@link SessionEngine}; the engine's answers come back through
  * the connection's {@link ChannelOutput}. Malformed input and protocol errors close this connection
  * only, with DISCONNECT 0x81/0x82 (or a more specific code) first for 5.0 clients [MQTT-4.13.1-1].
+ *
+ * <p>5.0 enhanced authentication (section 4.12): a CONNECT with an offered Authentication Method
+ * starts an exchange of AUTH packets that ends in the CONNACK; after it the client may re-authenticate
+ * (AUTH 0x19) at any time, and its other packets keep flowing meanwhile.
  *
  * <p>Threading: one instance per channel; every method runs on that channel's event loop.
  */
@@ -76,6 +84,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private final BrokerConfig.Mqtt limits;
     private final ConnectHandler connectHandler;
     private final LoginThrottle throttle;
+    private final AuthMethods methods;
     private ChannelHandlerContext ctx;
     private Connection connection;
     private int version;
@@ -91,13 +100,23 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private String closeDetail;
     /** Engine calls of this connection held until the end of the current read round, or null. */
     private List<Runnable> heldBack;
+    /** The CONNECT's Authentication Method (5.0); null without one, and then AUTH is a Protocol Error. */
+    private String authMethod;
+    /** The authentication exchange under way (the CONNECT's or a re-authentication), or null. */
+    private EnhancedAuthenticator.Conversation exchange;
+    /** Until the CONNACK of a CONNECT with an Authentication Method: that CONNECT and its exchange. */
+    private ConnectHandler.Authenticating pending;
+    private MqttConnectMessage pendingConnect;
+    /** Who a refused enhanced authentication claimed to be, for the activity line; null otherwise. */
+    private String refusedUser;
 
     public MqttConnection(SessionEngine engine, BrokerConfig.Mqtt limits, Authenticator authenticator,
-                          LoginThrottle throttle) {
+                          LoginThrottle throttle, AuthMethods methods) {
         this.engine = engine;
         this.limits = limits;
         this.throttle = throttle;
-        this.connectHandler = new ConnectHandler(limits, certificateFirst(authenticator), engine.authorizer());
+        this.methods = methods;
+        this.connectHandler = new ConnectHandler(limits, certificateFirst(authenticator), engine.authorizer(), methods);
     }
 
     /**
@@ -168,7 +187,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 read(msg);
             }
         } catch (ProtocolViolation v) {
-            fail("protocol-error", v.reasonCode, v.getMessage());
+            if (pending != null) {
+                // no DISCONNECT before a CONNACK [MQTT-3.14.0-1]: the CONNACK carries the code
+                refuse(new ConnectHandler.Refused(v.reasonCode, v.getMessage()), pendingConnect);
+            } else {
+                fail("protocol-error", v.reasonCode, v.getMessage());
+            }
         } finally {
             if (msg instanceof MqttPublishMessage p) {
                 p.release();
@@ -194,6 +218,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         MqttMessage m = (MqttMessage) msg;
         MqttMessageType type = m.fixedHeader().messageType();
         if (connection == null) {
+            if (pending != null) {
+                whileAuthenticating(m, type);
+                return;
+            }
             if (type != MqttMessageType.CONNECT) {
                 closeNow(); // [MQTT-3.1.0-1]
                 return;
@@ -212,8 +240,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             case PINGREQ -> ctx.writeAndFlush(Packets.pingresp()); // [MQTT-3.12.4-1]
             case DISCONNECT -> onDisconnect(m);
             case CONNECT -> fail("protocol-error", ReasonCodes.PROTOCOL_ERROR, "second CONNECT"); // [MQTT-3.1.0-2]
-            case AUTH -> fail("protocol-error", ReasonCodes.PROTOCOL_ERROR,
-                    "AUTH without an Authentication Method"); // [MQTT-4.12.0-7]
+            case AUTH -> onAuth(m);
             default -> fail("protocol-error", ReasonCodes.PROTOCOL_ERROR, "unexpected " + type);
         }
     }
@@ -239,9 +266,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         ConnectHandler.Result result = connectHandler.handle(connect);
         if (result instanceof ConnectHandler.Refused r) {
             refuse(r, connect);
-            return;
+        } else if (result instanceof ConnectHandler.Authenticating a) {
+            // the CONNECT timeout, still running, bounds the whole exchange
+            authMethod = a.method();
+            pending = a;
+            pendingConnect = connect;
+            exchange = a.conversation();
+            onStep(exchange.start(a.data()));
+        } else {
+            accepted((ConnectHandler.Accepted) result, connect);
         }
-        ConnectHandler.Accepted a = (ConnectHandler.Accepted) result;
+    }
+
+    /** The CONNACK is sent by the engine once it has the session (engine.connect). */
+    private void accepted(ConnectHandler.Accepted a, MqttConnectMessage connect) {
         connectTimeout.cancel(false);
         if (a.keepAliveSeconds() > 0) {
             long idleMillis = a.keepAliveSeconds() * 1500L; // 1.5 x keep alive
@@ -256,6 +294,128 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
                 a.sendWindow(), a.maxPacketSize(), a.username())
                 .describedAs(address(), listener(), protocolName(version));
         engine.connect(connection);
+    }
+
+    // ---------------------------------------------------------------- AUTH
+
+    /** Before the CONNACK of an exchange only AUTH and DISCONNECT may come [MQTT-3.1.2-30]. */
+    private void whileAuthenticating(MqttMessage m, MqttMessageType type) {
+        switch (type) {
+            case AUTH -> onAuth(m);
+            case DISCONNECT -> closeNow(); // the client gives up; there is no session yet
+            default -> throw new ProtocolViolation(ReasonCodes.PROTOCOL_ERROR,
+                    type + " before the CONNACK of an enhanced authentication");
+        }
+    }
+
+    /**
+     * An AUTH from the client: 0x18 continues the exchange under way, 0x19 starts a re-authentication
+     * after the CONNACK; each carries the CONNECT's Authentication Method. Anything else is a Protocol
+     * Error, as is any AUTH from a client whose CONNECT had no method [MQTT-4.12.0-7].
+     */
+    private void onAuth(MqttMessage m) {
+        if (authMethod == null) {
+            throw new ProtocolViolation(ReasonCodes.PROTOCOL_ERROR, "AUTH without an Authentication Method");
+        }
+        MqttProperties props = ((MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader()).properties();
+        if (!authMethod.equals(PropertyValues.string(props, MqttPropertyType.AUTHENTICATION_METHOD))) {
+            // [MQTT-4.12.1-1]; an AUTH 0x18 must carry it as well
+            throw new ProtocolViolation(ReasonCodes.PROTOCOL_ERROR, "AUTH with another Authentication Method than the CONNECT's");
+        }
+        byte[] data = PropertyValues.binary(props, MqttPropertyType.AUTHENTICATION_DATA);
+        int reason = ((MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader()).reasonCode() & 0xFF;
+        if (reason == ReasonCodes.CONTINUE_AUTHENTICATION && exchange != null) {
+            onStep(exchange.next(data));
+        } else if (reason == ReasonCodes.RE_AUTHENTICATE && connection != null && exchange == null) {
+            exchange = methods.find(authMethod).begin(connection.clientId());
+            onStep(exchange.start(data));
+        } else {
+            throw new ProtocolViolation(ReasonCodes.PROTOCOL_ERROR, "AUTH " + ClientLog.hex(reason)
+                    + (exchange == null ? " with no authentication under way" : " during an authentication exchange"));
+        }
+    }
+
+    /** The method's next step: a challenge (AUTH 0x18 [MQTT-4.12.0-2]), the end of the exchange, or a refusal. */
+    private void onStep(EnhancedAuthenticator.Step step) {
+        if (step instanceof EnhancedAuthenticator.Challenge c) {
+            ctx.writeAndFlush(Packets.auth(ReasonCodes.CONTINUE_AUTHENTICATION, authProperties(c.data(), null)));
+            return;
+        }
+        exchange = null;
+        if (step instanceof EnhancedAuthenticator.Success s) {
+            if (connection == null) {
+                connectAuthenticated(s);
+            } else {
+                reauthenticated(s);
+            }
+            return;
+        }
+        EnhancedAuthenticator.Failure f = (EnhancedAuthenticator.Failure) step;
+        if (connection == null) {
+            int code = f.verdict() == Authenticator.Verdict.BAD_CREDENTIALS
+                    ? ReasonCodes.BAD_USER_NAME_OR_PASSWORD : ReasonCodes.NOT_AUTHORIZED;
+            refusedUser = f.username();
+            refuse(new ConnectHandler.Refused(code, f.why(), true), pendingConnect); // [MQTT-4.12.0-4]
+        } else {
+            reauthenticationFailed(f.why());
+        }
+    }
+
+    private void connectAuthenticated(EnhancedAuthenticator.Success s) {
+        MqttConnectMessage connect = pendingConnect;
+        ConnectHandler.Result result = connectHandler.authenticated(connect, pending, s.username(), s.data());
+        pending = null;
+        pendingConnect = null;
+        if (result instanceof ConnectHandler.Refused r) {
+            refuse(r, connect);
+        } else {
+            accepted((ConnectHandler.Accepted) result, connect);
+        }
+    }
+
+    /**
+     * A successful re-authentication: AUTH 0x00. The connection keeps its user (the ACL decided its
+     * subscriptions for that user), so re-authenticating as another user is a failure.
+     */
+    private void reauthenticated(EnhancedAuthenticator.Success s) {
+        if (!Objects.equals(s.username(), connection.username())) {
+            reauthenticationFailed("re-authenticated as another user");
+            return;
+        }
+        ctx.writeAndFlush(Packets.auth(ReasonCodes.SUCCESS, authProperties(s.data(), "re-authenticated")));
+    }
+
+    /**
+     * A failed re-authentication: DISCONNECT 0x87, then close [MQTT-4.12.1-2]; counted and slowed
+     * like a refused CONNECT, and nothing more is read meanwhile.
+     */
+    private void reauthenticationFailed(String why) {
+        long delay = throttle.failed(remoteInetAddress());
+        closing = true;
+        ctx.channel().config().setAutoRead(false);
+        Runnable answer = () -> fail("re-authentication-failed", ReasonCodes.NOT_AUTHORIZED, why);
+        if (delay == 0) {
+            answer.run();
+        } else {
+            ctx.executor().schedule(answer, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * The properties of an AUTH: the CONNECT's method [MQTT-4.12.0-5], the method's data, and a
+     * Reason String if the client asked for problem information and it fits [MQTT-3.15.2-2].
+     */
+    private MqttProperties authProperties(byte[] data, String reason) {
+        MqttProperties p = new MqttProperties();
+        p.add(new MqttProperties.StringProperty(MqttPropertyType.AUTHENTICATION_METHOD.value(), authMethod));
+        if (data != null) {
+            p.add(new MqttProperties.BinaryProperty(MqttPropertyType.AUTHENTICATION_DATA.value(), data));
+        }
+        return reason == null ? p : reasons.forAuth(reason, 1, p); // the reason code precedes the properties
+    }
+
+    private InetAddress remoteInetAddress() {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
     }
 
     /** The CONNECT as authentication must see it: with the certificate's CN as user name, if the listener says so. */
@@ -282,10 +442,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * waited for); meanwhile nothing more is read from the connection.
      */
     private void refuse(ConnectHandler.Refused r, MqttConnectMessage m) {
-        SocketAddress remote = ctx.channel().remoteAddress();
         long delay = 0;
         if (r.authFailure()) {
-            delay = throttle.failed(remote instanceof InetSocketAddress a ? a.getAddress() : null);
+            delay = throttle.failed(remoteInetAddress());
         }
         logRefused(m, r.code(), r.why() + (delay > 0 ? ", answered in " + delay + " ms" : ""));
         closing = true;
@@ -326,9 +485,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         return reasons.forConnackOrDisconnect(why, 2, MqttProperties.NO_PROPERTIES);
     }
 
-    /** The activity line of a refused CONNECT: the client id and user name it gave, never its password. */
+    /**
+     * The activity line of a refused CONNECT: the client id and user name it gave (for enhanced
+     * authentication, the one the exchange named), never its password.
+     */
     private void logRefused(MqttConnectMessage m, int code, String why) {
-        String user = m.variableHeader().hasUserName() ? m.payload().userName() : null;
+        String user = refusedUser != null ? refusedUser : m.variableHeader().hasUserName() ? m.payload().userName() : null;
         ClientLog.refused(m.payload().clientIdentifier(), address(), listener(), protocolName(version), user, code, why);
     }
 

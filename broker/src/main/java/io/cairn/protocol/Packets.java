@@ -99,6 +99,13 @@ final class Packets {
                 new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, properties));
     }
 
+    /** 5.0 only: AUTH with a reason code (0x00 or 0x18 from a server [MQTT-3.15.2-1]) and properties. */
+    static MqttMessage auth(int reasonCode, MqttProperties properties) {
+        return new MqttMessage(
+                new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) reasonCode, properties));
+    }
+
     /**
      * An outbound PUBLISH of a delivery. DUP is set only for a re-transmission [MQTT-3.3.1-3]; the
      * forwarded Message Expiry Interval is what is left of it [MQTT-3.3.2-6].

@@ -21,4 +21,16 @@ final class PropertyValues {
         }
         return Integer.toUnsignedLong((Integer) p.value());
     }
+
+    /** A UTF-8 string property, or null when absent. */
+    static String string(MqttProperties props, MqttPropertyType type) {
+        MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
+        return p == null ? null : (String) p.value();
+    }
+
+    /** A binary data property, or null when absent. */
+    static byte[] binary(MqttProperties props, MqttPropertyType type) {
+        MqttProperties.MqttProperty<?> p = props.getProperty(type.value());
+        return p == null ? null : (byte[]) p.value();
+    }
 }

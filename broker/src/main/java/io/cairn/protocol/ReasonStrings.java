@@ -46,6 +46,14 @@ final class ReasonStrings {
         return requested ? fitting(reason, rest, MqttProperties.NO_PROPERTIES) : MqttProperties.NO_PROPERTIES;
     }
 
+    /**
+     * The properties of an AUTH: {@code others} plus {@code reason} if the client asked for problem
+     * information [MQTT-3.1.2-29] and it fits [MQTT-3.15.2-2].
+     */
+    MqttProperties forAuth(String reason, long rest, MqttProperties others) {
+        return requested ? fitting(reason, rest, others) : others;
+    }
+
     /** The properties of a CONNACK or DISCONNECT: {@code others} plus {@code reason} if it fits. */
     MqttProperties forConnackOrDisconnect(String reason, long rest, MqttProperties others) {
         return fitting(reason, rest, others);

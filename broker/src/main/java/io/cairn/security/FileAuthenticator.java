@@ -43,6 +43,14 @@ public final class FileAuthenticator implements Authenticator {
         }
     }
 
+    /**
+     * SCRAM-SHA-512 against the same users: each exchange reads the users current when it starts,
+     * so a {@link #reload} applies to the next one.
+     */
+    public EnhancedAuthenticator scram() {
+        return new ScramSha512(user -> users.hashOf(user));
+    }
+
     @Override
     public Verdict authenticate(String clientId, String username, byte[] password) {
         if (username == null) {

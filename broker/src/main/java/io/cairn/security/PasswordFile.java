@@ -76,6 +76,11 @@ public final class PasswordFile {
         return h.matches(password);
     }
 
+    /** The hash of {@code user}, or null when there is no such user (for SCRAM, which needs the hash itself). */
+    PasswordHash hashOf(String user) {
+        return users.get(user);
+    }
+
     public int size() {
         return users.size();
     }

@@ -93,6 +93,32 @@ public final class PasswordHash {
         return MessageDigest.isEqual(computed, hash);
     }
 
+    /**
+     * Whether SCRAM can use this hash: a {@code $7$} hash is PBKDF2-HMAC-SHA512(password, salt,
+     * iterations), which is SCRAM-SHA-512's SaltedPassword (RFC 5802 section 3, Hi() with SHA-512
+     * gives one 64-byte block); a {@code $6$} hash is one salted SHA-512 and cannot serve.
+     */
+    boolean scramCapable() {
+        return type == 7;
+    }
+
+    /** The salt SCRAM sends to the client (a copy). */
+    byte[] salt() {
+        return salt.clone();
+    }
+
+    int iterations() {
+        return iterations;
+    }
+
+    /** SCRAM's SaltedPassword, for a {@link #scramCapable} hash only (a copy). */
+    byte[] saltedPassword() {
+        if (type != 7) {
+            throw new IllegalStateException("a $6$ hash is not a SCRAM SaltedPassword");
+        }
+        return hash.clone();
+    }
+
     /** Mosquitto's encoding, the part after {@code user:}. */
     public String encode() {
         Base64.Encoder b64 = Base64.getEncoder();

@@ -5,6 +5,7 @@ import io.cairn.fault.RepeatedWarning;
 import io.cairn.protocol.IncompletePackets;
 import io.cairn.protocol.MqttConnection;
 import io.cairn.protocol.MqttPacketDecoder;
+import io.cairn.security.AuthMethods;
 import io.cairn.security.Authenticator;
 import io.cairn.security.LoginThrottle;
 import io.cairn.stats.BrokerStats;
@@ -93,19 +94,24 @@ public final class Listeners implements AutoCloseable {
 
     private final BrokerStats stats;
     private final Authenticator authenticator;
+    private final AuthMethods authMethods;
     private final LoginThrottle throttle;
     private final ResourceExhaustion exhaustion = new ResourceExhaustion();
     private final RepeatedWarning overConnectionLimit = new RepeatedWarning(log, 10, TimeUnit.SECONDS);
     private IncompletePackets incompletePackets;
 
     public Listeners(BrokerStats stats) {
-        this(stats, null);
+        this(stats, null, AuthMethods.NONE);
     }
 
-    /** {@code authenticator} decides every CONNECT (null: anonymous access as the configuration says). */
-    public Listeners(BrokerStats stats, Authenticator authenticator) {
+    /**
+     * {@code authenticator} decides every CONNECT without an Authentication Method (null: anonymous
+     * access as the configuration says); {@code authMethods}, the ones with (5.0 enhanced authentication).
+     */
+    public Listeners(BrokerStats stats, Authenticator authenticator, AuthMethods authMethods) {
         this.stats = stats;
         this.authenticator = authenticator;
+        this.authMethods = authMethods;
         this.throttle = new LoginThrottle(stats.authFailures);
         // NIO: the native epoll jars of Netty 4.2 cannot be fetched from the registry this project builds from
         IoHandlerFactory factory = NioIoHandler.newFactory();
@@ -152,7 +158,7 @@ public final class Listeners implements AutoCloseable {
                             p.addLast("decoder", new MqttPacketDecoder(limits.maxPacketSize(), incomplete));
                             p.addLast("encoder", MqttEncoder.INSTANCE);
                             p.addLast("exhaustion", exhaustion.connectionErrors());
-                            p.addLast("mqtt", new MqttConnection(engine, limits, authenticator, throttle));
+                            p.addLast("mqtt", new MqttConnection(engine, limits, authenticator, throttle, authMethods));
                         }
                     });
             Channel ch = bindOne(b, l);

@@ -307,6 +307,55 @@ class ClientLibrariesInteropTest extends OneBrokerPerClass {
         }
     }
 
+    /**
+     * One shared subscription with a member of every library (3.1.1 members too: Cairn accepts
+     * {@code $share} from them, as Mosquitto and HiveMQ do): each message reaches exactly one member,
+     * and every member gets some.
+     */
+    @Test
+    void aSharedSubscriptionWithAMemberOfEveryLibraryGetsEachMessageOnce() throws Exception {
+        List<BlockingQueue<Received>> sinks = new ArrayList<>();
+        List<Client> members = new ArrayList<>();
+        try (Client pub = Library.HIVEMQ_5_ASYNC.open("share-pub")) {
+            for (Library library : Library.values()) {
+                Client member = library.open("share-member-" + library.ordinal());
+                members.add(member);
+                BlockingQueue<Received> sink = new LinkedBlockingQueue<>();
+                sinks.add(sink);
+                member.subscribe("$share/libs/shared/t", 1, sink);
+            }
+            List<String> expected = IntStream.range(0, 400).mapToObj(i -> "s" + i).toList();
+            for (String m : expected) {
+                pub.publish("shared/t", m, 1);
+            }
+            pub.flush();
+            List<String> all = new ArrayList<>();
+            int[] perMember = new int[sinks.size()];
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (all.size() < expected.size() && System.currentTimeMillis() < deadline) {
+                for (int i = 0; i < sinks.size(); i++) {
+                    Received r = sinks.get(i).poll(10, TimeUnit.MILLISECONDS);
+                    if (r != null) {
+                        assertThat(r.topic()).as("the topic, not the shared filter").isEqualTo("shared/t");
+                        assertThat(r.qos()).isEqualTo(1);
+                        all.add(r.payload());
+                        perMember[i]++;
+                    }
+                }
+            }
+            Thread.sleep(300); // a duplicate would arrive now
+            sinks.forEach(sink -> sink.forEach(r -> all.add(r.payload())));
+            assertThat(all).as("each message once, to one member").containsExactlyInAnyOrderElementsOf(expected);
+            for (int i = 0; i < perMember.length; i++) {
+                assertThat(perMember[i]).as("%s got some", Library.values()[i]).isPositive();
+            }
+        } finally {
+            for (Client member : members) {
+                member.close();
+            }
+        }
+    }
+
     @Test
     void pahoV3OverWebSocketRoundTrip() throws Exception {
         BlockingQueue<Received> got = new LinkedBlockingQueue<>();

@@ -6,8 +6,6 @@ import io.cairn.test.RawClient;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 
 import static io.cairn.test.Packets.*;
@@ -61,35 +59,6 @@ class V5RemainingPublishConformanceTest extends OneBrokerPerClass {
             pub.send(pubrel(4));
             Packet p2 = nextPublish(sub);
             assertThat(dup(p2)).isFalse();
-        }
-    }
-
-    @Test
-    void v5_MQTT_3_3_4_5_eachCopyCarriesTheSubscriptionIdentifierOfItsOwnSubscription() throws IOException {
-        try (RawClient sub = client("sid-copies"); RawClient pub = client("sid-copies-pub")) {
-            sub.send(subscribe5(1, "sidc/+", 1, Props.of().subscriptionId(11)));
-            sub.readUntil(SUBACK);
-            sub.send(subscribe5(2, "sidc/#", 1, Props.of().subscriptionId(22)));
-            sub.readUntil(SUBACK);
-            sub.send(subscribe5(3, "sidc/t", 1)); // no identifier
-            sub.readUntil(SUBACK);
-            pub.send(publish5("sidc/t", 1, false, 1, "copies"));
-            List<List<Object>> ids = new ArrayList<>();
-            Packet p;
-            while ((p = sub.poll(700)) != null) {
-                assertThat(p.type()).isEqualTo(PUBLISH);
-                ids.add(prop(p, Props.SUBSCRIPTION_ID));
-                if (qos(p) > 0) {
-                    sub.send(puback(packetIdOf(p)));
-                }
-            }
-            if (ids.size() == 1) {
-                // one copy for all (3.3.4-4): it carries every identifier
-                assertThat(ids.get(0)).containsExactlyInAnyOrder(11, 22);
-            } else {
-                assertThat(ids).as("one copy per subscription, each with its own identifier or none")
-                        .containsExactlyInAnyOrder(List.of(11), List.of(22), List.of());
-            }
         }
     }
 

@@ -110,12 +110,36 @@ class SharedSubscriptionConformanceTest extends OneBrokerPerClass {
     }
 
     @Test
-    void v5_S4_8_2_aSharedAndAPlainSubscriptionOfOneSessionEachGetACopy() throws IOException {
-        try (RawClient a = member("both-a", "$share/both/both/t", 1, 100, 0);
+    void v5_MQTT_3_3_4_5_aSharedAndAPlainSubscriptionOfOneSessionEachGetACopyWithItsOwnIdentifier()
+            throws IOException {
+        try (RawClient a = RawClient.connected5(broker.port(), "both-a", Props.of().receiveMaximum(100));
              RawClient pub = publisher("both-pub")) {
-            assertThat(reasonCodes5(a.subscribe5("both/t", 1, 2))).containsExactly(1);
+            a.send(subscribe5(1, "$share/both/both/t", 1, Props.of().subscriptionId(5)));
+            a.readUntil(SUBACK);
+            a.send(subscribe5(2, "both/t", 1, Props.of().subscriptionId(6)));
+            a.readUntil(SUBACK);
             publish(pub, "both/t", 1, 1);
-            assertThat(drain(a, 300)).containsExactly("0", "0");
+            List<Object> ids = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Packet p = a.read();
+                assertThat(payload5(p)).isEqualTo("0");
+                ids.addAll(prop(p, 0x0B));
+                a.send(puback(packetIdOf(p)));
+            }
+            assertThat(ids).as("one copy per subscription, each with its own identifier").containsExactlyInAnyOrder(5, 6);
+            assertThat(a.poll(300)).as("two copies, no more").isNull();
+        }
+    }
+
+    @Test
+    void v5_S3_2_2_3_11_wildcardAndSharedSubscriptionsAreAdvertisedAvailableAndGranted() throws IOException {
+        try (RawClient c = RawClient.connected5(broker.port(), "avail", true, 0)) {
+            var props = connackProperties(c.connack());
+            assertThat(props.getOrDefault(0x28, 1)).as("Wildcard Subscription Available").isEqualTo(1);
+            assertThat(props.getOrDefault(0x2A, 1)).as("Shared Subscription Available").isEqualTo(1);
+            c.send(subscribe(1).filter("avail/+/x", 1).filter("$share/g/avail/#", 1).v5());
+            assertThat(reasonCodes5(c.readUntil(SUBACK))).containsExactly(1, 1);
+            assertThat(c.stillOpenAfter(200)).as("no Protocol Error").isTrue();
         }
     }
 

@@ -3,6 +3,7 @@ package io.cairn;
 import io.cairn.admin.AdminEndpoint;
 import io.cairn.config.BrokerConfig;
 import io.cairn.fault.FailStop;
+import io.cairn.engine.DeclaredSession;
 import io.cairn.engine.EngineLimits;
 import io.cairn.engine.SessionEngine;
 import io.cairn.metrics.Metrics;
@@ -122,7 +123,8 @@ public final class Broker implements AutoCloseable {
             }
             store.recordInto(stats);
             BrokerState state = store.recover();
-            engine = new SessionEngine(state, store, engineLimits(config), failStop, stats, security.authorizer());
+            engine = new SessionEngine(state, store, engineLimits(config), failStop, stats, security.authorizer(),
+                    declaredSessions(config));
             engine.start();
             metrics.start(engine);
             AdminEndpoint admin = AdminEndpoint.start(stats, config.storage().dir(),
@@ -160,6 +162,13 @@ public final class Broker implements AutoCloseable {
                 new QueueLimits(m.maxQueuedMessages(), m.maxQueuedBytes(), m.queueQos0()),
                 Budgets.ceilingFromHeap(), r.overflow().equals("drop-oldest"));
         return new EngineLimits(m.maxQos(), m.maxTopicLevels(), budgets, r.holdTimeoutS());
+    }
+
+    /** The [[sessions]] of the configuration, as the engine takes them. */
+    private static List<DeclaredSession> declaredSessions(BrokerConfig config) {
+        return config.sessions().stream().map(s -> new DeclaredSession(s.clientId(),
+                s.subscriptions().stream().map(x -> new DeclaredSession.Subscription(x.filter(), x.qos())).toList(),
+                s.expiry())).toList();
     }
 
     private static Store openStore(BrokerConfig.Storage storage) {

@@ -18,7 +18,27 @@ public record BrokerConfig(
         Router router,
         Metrics metrics,
         Auth auth,
-        Log log) {
+        Log log,
+        List<Session> sessions) {
+
+    /** As before {@code [[sessions]]}: no declared session. */
+    public BrokerConfig(List<Listener> listeners, Storage storage, Mqtt mqtt, Router router, Metrics metrics,
+                        Auth auth, Log log) {
+        this(listeners, storage, mqtt, router, metrics, auth, log, List.of());
+    }
+
+    /**
+     * A declared durable session ({@code [[sessions]]}): created at start-up if absent, with its
+     * subscriptions, so that messages published before its consumer first connects are kept for it.
+     * {@code expiry} is its Session Expiry Interval in seconds (4294967295: never expires), which wins
+     * over what a connecting client asks for.
+     */
+    public record Session(String clientId, List<SessionSubscription> subscriptions, long expiry) {
+        public static final long NEVER_EXPIRES = 4_294_967_295L;
+    }
+
+    /** One subscription of a declared session: a topic filter (or {@code $share/...}) and its maximum QoS. */
+    public record SessionSubscription(String filter, int qos) {}
 
     /**
      * One network listener. {@code path} and {@code allowedOrigins} are used by ws/wss only
@@ -205,34 +225,38 @@ public record BrokerConfig(
         return new BrokerConfig(
                 List.of(Listener.tcp("127.0.0.1", 1883), Listener.ws("127.0.0.1", 8083, "/mqtt")),
                 Storage.defaults(), Mqtt.defaults(), Router.defaults(), Metrics.defaults(), Auth.defaults(),
-                Log.defaults());
+                Log.defaults(), List.of());
     }
 
     public BrokerConfig withListeners(List<Listener> l) {
-        return new BrokerConfig(l, storage, mqtt, router, metrics, auth, log);
+        return new BrokerConfig(l, storage, mqtt, router, metrics, auth, log, sessions);
     }
 
     public BrokerConfig withStorage(Storage s) {
-        return new BrokerConfig(listeners, s, mqtt, router, metrics, auth, log);
+        return new BrokerConfig(listeners, s, mqtt, router, metrics, auth, log, sessions);
     }
 
     public BrokerConfig withMqtt(Mqtt m) {
-        return new BrokerConfig(listeners, storage, m, router, metrics, auth, log);
+        return new BrokerConfig(listeners, storage, m, router, metrics, auth, log, sessions);
     }
 
     public BrokerConfig withRouter(Router r) {
-        return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth, log);
+        return new BrokerConfig(listeners, storage, mqtt, r, metrics, auth, log, sessions);
     }
 
     public BrokerConfig withMetrics(Metrics m) {
-        return new BrokerConfig(listeners, storage, mqtt, router, m, auth, log);
+        return new BrokerConfig(listeners, storage, mqtt, router, m, auth, log, sessions);
     }
 
     public BrokerConfig withAuth(Auth a) {
-        return new BrokerConfig(listeners, storage, mqtt, router, metrics, a, log);
+        return new BrokerConfig(listeners, storage, mqtt, router, metrics, a, log, sessions);
+    }
+
+    public BrokerConfig withSessions(List<Session> s) {
+        return new BrokerConfig(listeners, storage, mqtt, router, metrics, auth, log, List.copyOf(s));
     }
 
     public BrokerConfig withLog(Log l) {
-        return new BrokerConfig(listeners, storage, mqtt, router, metrics, auth, l);
+        return new BrokerConfig(listeners, storage, mqtt, router, metrics, auth, l, sessions);
     }
 }

@@ -49,7 +49,10 @@ public final class ConfigLoader {
             "router", Set.of("max_segment_size", "max_segment_count", "overflow", "custom_segment", "hold_timeout_s"),
             "metrics", Set.of("bind", "sys_interval_s"),
             "auth", Set.of("allow_anonymous", "password_file", "acl_file"),
-            "log", Set.of("level", "clients", "file", "max_file_size", "max_history"));
+            "log", Set.of("level", "clients", "file", "max_file_size", "max_history"),
+            "sessions", Set.of("client_id", "subscriptions", "expiry"));
+
+    private static final Set<String> SUBSCRIPTION_KEYS = Set.of("filter", "qos");
 
     private record Problem(int line, String message) {}
 
@@ -93,10 +96,12 @@ public final class ConfigLoader {
         BrokerConfig d = BrokerConfig.defaults();
         checkKnown(root, "", KNOWN_KEYS.keySet());
         List<BrokerConfig.Listener> listeners = root.has("listeners") ? listeners(root.get("listeners")) : d.listeners();
+        BrokerConfig.Mqtt mqtt = mqtt(section(root, "mqtt"), d.mqtt());
         return new BrokerConfig(listeners, storage(section(root, "storage"), d.storage()),
-                mqtt(section(root, "mqtt"), d.mqtt()), router(section(root, "router"), d.router()),
+                mqtt, router(section(root, "router"), d.router()),
                 metrics(section(root, "metrics"), d.metrics()), auth(section(root, "auth"), d.auth()),
-                log(section(root, "log"), d.log()));
+                log(section(root, "log"), d.log()),
+                root.has("sessions") ? sessions(root.get("sessions"), mqtt) : d.sessions());
     }
 
     // ---------------------------------------------------------------- sections
@@ -389,6 +394,125 @@ public final class ConfigLoader {
         } catch (SecurityFileException e) {
             error(key, n.get(key.substring(key.indexOf('.') + 1)), e.getMessage());
         }
+    }
+
+    /**
+     * [[sessions]]: declared durable sessions. Each has a client id (non-empty, no U+0000, no lone
+     * surrogate, at most 65535 bytes of UTF-8, no two alike), a list of subscriptions (a valid topic
+     * filter or {@code $share/...} filter within {@code max_topic_levels}, a QoS not above
+     * {@code [mqtt] max_qos}) and an expiry in seconds (1..4294967295, default never).
+     */
+    private List<BrokerConfig.Session> sessions(JsonNode node, BrokerConfig.Mqtt mqtt) {
+        List<BrokerConfig.Session> out = new ArrayList<>();
+        if (!node.isArray()) {
+            error("sessions", node, "a list of [[sessions]] tables");
+            return out;
+        }
+        Map<String, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < node.size(); i++) {
+            String at = "sessions[" + i + "]";
+            JsonNode n = node.get(i);
+            if (!n.isObject()) {
+                error(at, n, "a [[sessions]] table");
+                continue;
+            }
+            checkKnown(n, at, KNOWN_KEYS.get("sessions"));
+            String clientId = clientId(n, at);
+            if (clientId != null) {
+                Integer earlier = seen.putIfAbsent(clientId, i);
+                if (earlier != null) {
+                    error(at + ".client_id", n.get("client_id"),
+                            "a client id no other session declares (sessions[" + earlier + "] declares it)");
+                    clientId = null;
+                }
+            }
+            List<BrokerConfig.SessionSubscription> subs = sessionSubscriptions(n.get("subscriptions"), at, mqtt);
+            long expiry = integer(n, at, "expiry", BrokerConfig.Session.NEVER_EXPIRES, 1, 4_294_967_295L);
+            if (clientId != null && subs != null) {
+                out.add(new BrokerConfig.Session(clientId, subs, expiry));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private String clientId(JsonNode n, String at) {
+        JsonNode v = n.get("client_id");
+        if (v == null) {
+            error(at + ".client_id", null, "a client id is required: a non-empty string");
+            return null;
+        }
+        String id = v.isTextual() ? v.asText() : "";
+        if (id.isEmpty() || !validUtf8(id) || id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 65535) {
+            error(at + ".client_id", v, "a non-empty string of valid UTF-8 (no U+0000), at most 65535 bytes");
+            return null;
+        }
+        return id;
+    }
+
+    /** Whether a string is well-formed UTF-16 (so encodes as valid UTF-8) without U+0000 [MQTT-1.5.4-1], [MQTT-1.5.4-2]. */
+    private static boolean validUtf8(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\u0000') {
+                return false;
+            }
+            if (Character.isHighSurrogate(c)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return false;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The subscriptions of a declared session (absent: none); null if any is wrong (reported). */
+    private List<BrokerConfig.SessionSubscription> sessionSubscriptions(JsonNode v, String at, BrokerConfig.Mqtt mqtt) {
+        List<BrokerConfig.SessionSubscription> out = new ArrayList<>();
+        if (v == null) {
+            return out;
+        }
+        String key = at + ".subscriptions";
+        if (!v.isArray()) {
+            error(key, v, "a list of { filter = \"...\", qos = 0..2 } tables");
+            return null;
+        }
+        boolean ok = true;
+        java.util.Set<String> filters = new java.util.HashSet<>();
+        for (int j = 0; j < v.size(); j++) {
+            String sat = key + "[" + j + "]";
+            JsonNode s = v.get(j);
+            if (!s.isObject()) {
+                error(sat, s, "a table { filter = \"...\", qos = 0..2 }");
+                ok = false;
+                continue;
+            }
+            checkKnown(s, sat, SUBSCRIPTION_KEYS);
+            JsonNode f = s.get("filter");
+            String filter = f != null && f.isTextual() ? f.asText() : null;
+            String matched = filter == null ? null : Topics.isShared(filter) ? Topics.sharedFilter(filter) : filter;
+            if (matched == null || !Topics.isValidFilter(matched) || Topics.tooDeep(matched, mqtt.maxTopicLevels())) {
+                error(sat + ".filter", f, f == null ? "a topic filter is required, e.g. \"orders/#\""
+                        : "a valid MQTT topic filter ('#' only last and a whole level, '+' a whole level; "
+                        + "$share/{name}/{filter} for a shared subscription)"
+                        + (mqtt.maxTopicLevels() > 0 ? " of at most " + mqtt.maxTopicLevels() + " levels" : ""));
+                ok = false;
+            } else if (!filters.add(filter)) {
+                error(sat + ".filter", f, "a filter this session does not already declare");
+                ok = false;
+            }
+            JsonNode q = s.get("qos");
+            if (q == null || !q.isIntegralNumber() || q.asLong() < 0 || q.asLong() > mqtt.maxQos()) {
+                error(sat + ".qos", q, q == null ? "a QoS is required: an integer from 0 to " + mqtt.maxQos()
+                        : "an integer from 0 to " + mqtt.maxQos() + " ([mqtt] max_qos)");
+                ok = false;
+            } else if (filter != null) {
+                out.add(new BrokerConfig.SessionSubscription(filter, q.asInt()));
+            }
+        }
+        return ok ? List.copyOf(out) : null;
     }
 
     // ---------------------------------------------------------------- typed values

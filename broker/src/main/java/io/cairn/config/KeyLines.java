@@ -81,7 +81,7 @@ final class KeyLines {
 
     private String arrayHeader(List<String> path) {
         String name = resolve(path.subList(0, path.size() - 1), "");
-        name = join(name, segment(path.get(path.size() - 1)));
+        name = record(join(name, segment(path.get(path.size() - 1)))); // the array itself: its first header
         int idx = arrayIndex.merge(name, 1, Integer::sum) - 1;
         return record(name + "[" + idx + "]");
     }

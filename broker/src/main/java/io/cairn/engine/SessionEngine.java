@@ -57,6 +57,8 @@ public final class SessionEngine implements AutoCloseable {
     private final Batch batch;
     private final SessionLifecycle sessions;
     private final Authorizer authorizer;
+    /** The declared sessions by client id (immutable: read from any thread). */
+    private final Map<String, DeclaredSession> declared;
     private final InboundFlow inbound;
     private final OutboundFlow outbound;
     private final Subscriptions subscriptions;
@@ -77,6 +79,18 @@ public final class SessionEngine implements AutoCloseable {
     /** As above, with the ACL that every PUBLISH, subscription and delivery is checked against. */
     public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats,
                          Authorizer authorizer) {
+        this(state, store, limits, failStop, stats, authorizer, List.of());
+    }
+
+    /**
+     * As above, with the operator's declared durable sessions ({@code [[sessions]]}), which
+     * {@link #start} creates if absent and which outlive what their clients ask for.
+     */
+    public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats,
+                         Authorizer authorizer, List<DeclaredSession> declared) {
+        Map<String, DeclaredSession> byId = new HashMap<>();
+        declared.forEach(d -> byId.put(d.clientId(), d));
+        this.declared = Map.copyOf(byId);
         this.authorizer = authorizer;
         this.store = store;
         this.stats = stats;
@@ -93,7 +107,7 @@ public final class SessionEngine implements AutoCloseable {
         this.inbound = new InboundFlow(state, batch, connected, outbound, store, admission, queueQos0, stats, authorizer);
         this.subscriptions = new Subscriptions(state, batch, outbound, limits, admission, authorizer, stats);
         this.sessions = new SessionLifecycle(state, batch, connected, inbound, outbound, timers, this::submit,
-                queueQos0);
+                queueQos0, this.declared);
         this.holds = new Holds(state, stats, timers, this::submit, this::disconnectHeld,
                 limits.holdTimeoutSeconds());
         this.gauges = new EngineGauges(state, connected, stats);
@@ -115,6 +129,15 @@ public final class SessionEngine implements AutoCloseable {
     /** The ACL this engine applies (the protocol layer checks a Will's topic with it at CONNECT). */
     public Authorizer authorizer() {
         return authorizer;
+    }
+
+    /**
+     * The declared Session Expiry Interval of {@code clientId}, or -1 when no session is declared for
+     * it: the interval a connection with that id gets whatever it asks for (any thread).
+     */
+    public long declaredExpiry(String clientId) {
+        DeclaredSession d = declared.get(clientId);
+        return d == null ? -1 : d.expiry();
     }
 
     /** Starts the engine thread; recovered sessions get their clocks first. */

@@ -5,6 +5,7 @@ import io.cairn.state.BrokerState;
 import io.cairn.state.Command;
 import io.cairn.state.Delivery;
 import io.cairn.state.SessionState;
+import io.cairn.state.SubscriptionOptions;
 import io.cairn.state.Will;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,12 +38,14 @@ final class SessionLifecycle {
     private final ScheduledExecutorService timers;
     private final Consumer<Runnable> submit;
     private final boolean queueQos0;
+    private final Map<String, DeclaredSession> declared;
     private final Map<String, ScheduledFuture<?>> willTimers = new HashMap<>();
     private final Map<String, ScheduledFuture<?>> expiryTimers = new HashMap<>();
 
     SessionLifecycle(BrokerState state, Batch batch, Map<String, Connection> connected, InboundFlow inbound,
                      OutboundFlow outbound, ScheduledExecutorService timers, Consumer<Runnable> submit,
-                     boolean queueQos0) {
+                     boolean queueQos0, Map<String, DeclaredSession> declared) {
+        this.declared = declared;
         this.state = state;
         this.batch = batch;
         this.connected = connected;
@@ -74,6 +77,10 @@ final class SessionLifecycle {
         boolean durable = c.expiryInterval > 0 || (existing != null && existing.persistent());
         batch.execute(new Command.OpenSession(c.clientId, c.cleanStart, c.expiryInterval, c.will), durable);
         c.session = state.session(c.clientId);
+        DeclaredSession d = declared.get(c.clientId);
+        if (d != null && !present) {
+            addDeclaredSubscriptions(d); // a clean start discarded it (or it had expired): declared anew at once
+        }
         c.current = true;
         connected.put(c.clientId, c);
         batch.send(c, new Outbound.ConnAck(present));
@@ -112,7 +119,8 @@ final class SessionLifecycle {
      */
     void disconnect(Connection c, int reasonCode, boolean withWill, long newExpiry) {
         SessionState s = c.session;
-        if (newExpiry >= 0 && newExpiry != s.expiryInterval()) {
+        // a declared session keeps its declared expiry: the DISCONNECT's interval is not taken
+        if (newExpiry >= 0 && newExpiry != s.expiryInterval() && !declared.containsKey(c.clientId)) {
             batch.execute(new Command.SetExpiry(c.clientId, newExpiry), s.persistent() || newExpiry > 0);
         }
         if (!withWill && s.will() != null) {
@@ -159,6 +167,10 @@ final class SessionLifecycle {
                 inbound.publishWill(s);
             }
             batch.execute(new Command.EndSession(s.clientId()), true);
+            DeclaredSession d = declared.get(s.clientId());
+            if (d != null) {
+                ensureDeclared(d); // a 3.1.1 clean session ended: the declared one is there again at once
+            }
             return;
         }
         long willAt = 0;
@@ -252,10 +264,65 @@ final class SessionLifecycle {
                 runClocks(s);
             }
         }
+        for (DeclaredSession d : declared.values()) {
+            ensureDeclared(d);
+        }
         if (before > 0) {
             log.info("after recovery: {} sessions kept, {} ended (expired while the broker was down, or ending "
                     + "with their connection)", state.sessions().size(), before - state.sessions().size());
         }
+    }
+
+    // ---------------------------------------------------------------- declared sessions
+
+    /**
+     * Makes the declared session exist (offline, its expiry clock started now) if it does not, with
+     * its declared expiry if it does, and with every declared subscription it lacks.
+     */
+    private void ensureDeclared(DeclaredSession d) {
+        String clientId = d.clientId();
+        SessionState s = state.session(clientId);
+        boolean created = s == null;
+        boolean changed = !created && s.expiryInterval() != d.expiry();
+        if (created) {
+            batch.execute(new Command.OpenSession(clientId, true, d.expiry(), null), true);
+        } else if (changed) {
+            batch.execute(new Command.SetExpiry(clientId, d.expiry()), true); // the declaration changed
+        }
+        boolean restartClocks = (created || changed) && !connected.containsKey(clientId);
+        if (restartClocks) {
+            cancelTimers(clientId);
+            long expiresAt = d.expiry() == SessionState.NEVER_EXPIRES ? SessionState.NEVER
+                    : batch.now() + 1000 * d.expiry();
+            batch.execute(new Command.Detach(clientId, expiresAt, created ? 0 : s.willAtMillis()), true);
+        }
+        int added = addDeclaredSubscriptions(d);
+        if (restartClocks) {
+            runClocks(state.session(clientId));
+        }
+        if (created) {
+            log.info("declared session {} created with {} subscriptions", clientId, added);
+        } else if (added > 0 || changed) {
+            log.info("declared session {}: expiry {} s, {} declared subscriptions added", clientId, d.expiry(), added);
+        }
+    }
+
+    /**
+     * Adds the declared subscriptions the session lacks (one the client made on the same filter is
+     * left as it is), with Retain Handling 2: no retained messages are queued when they are made.
+     * Returns how many were added.
+     */
+    private int addDeclaredSubscriptions(DeclaredSession d) {
+        SessionState s = state.session(d.clientId());
+        int added = 0;
+        for (DeclaredSession.Subscription sub : d.subscriptions()) {
+            if (!s.subscriptions().containsKey(sub.filter())) {
+                SubscriptionOptions options = new SubscriptionOptions(sub.qos(), false, false, 2, 0);
+                batch.execute(new Command.Subscribe(d.clientId(), sub.filter(), options, List.of()), s.persistent());
+                added++;
+            }
+        }
+        return added;
     }
 
     private void dropQos0(SessionState s) {

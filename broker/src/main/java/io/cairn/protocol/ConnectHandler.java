@@ -15,6 +15,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 
 import java.util.UUID;
+import java.util.function.ToLongFunction;
 
 /**
  * The rules of CONNECT that need no session state: client identifier, authentication, the Will,
@@ -53,11 +54,22 @@ final class ConnectHandler {
                     int sendWindow, long maxPacketSize, MqttProperties connackProperties) implements Result {}
 
     private final BrokerConfig.Mqtt limits;
+    private final ToLongFunction<String> declaredExpiry;
     private final Authenticator authenticator;
     private final Authorizer authorizer;
     private final AuthMethods methods;
 
     ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator, Authorizer authorizer, AuthMethods methods) {
+        this(limits, authenticator, authorizer, methods, clientId -> -1);
+    }
+
+    /**
+     * As above; {@code declaredExpiry} gives the Session Expiry Interval of a declared session
+     * ({@code [[sessions]]}) by client id, or -1 when none is declared: it wins over what the client asks.
+     */
+    ConnectHandler(BrokerConfig.Mqtt limits, Authenticator authenticator, Authorizer authorizer, AuthMethods methods,
+                   ToLongFunction<String> declaredExpiry) {
+        this.declaredExpiry = declaredExpiry;
         this.limits = limits;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
@@ -185,9 +197,15 @@ final class ConnectHandler {
         long expiry = h.isCleanSession() ? 0 : SessionState.NEVER_EXPIRES;
         int sendWindow = limits.maxInflight();
         long maxPacket = Long.MAX_VALUE;
+        // a declared session's expiry wins (5.0: the CONNACK says so, section 3.2.2.3.2); a 3.x clean
+        // session still ends with its connection, and the engine declares the session anew then
+        long declared = declaredExpiry.applyAsLong(clientId);
+        if (declared > 0 && !v5 && !h.isCleanSession()) {
+            expiry = declared;
+        }
         if (v5) {
             long asked = PropertyValues.unsigned(h.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0);
-            expiry = Math.min(asked, limits.sessionExpiryMax());
+            expiry = declared > 0 ? declared : Math.min(asked, limits.sessionExpiryMax());
             if (expiry != asked) {
                 connack.add(new MqttProperties.IntegerProperty(MqttPropertyType.SESSION_EXPIRY_INTERVAL.value(), (int) expiry));
             }

@@ -116,7 +116,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         this.limits = limits;
         this.throttle = throttle;
         this.methods = methods;
-        this.connectHandler = new ConnectHandler(limits, certificateFirst(authenticator), engine.authorizer(), methods);
+        this.connectHandler = new ConnectHandler(limits, certificateFirst(authenticator), engine.authorizer(), methods,
+                engine::declaredExpiry);
     }
 
     /**

@@ -43,11 +43,15 @@ class DeclaredSessionTest {
     private Broker broker;
 
     private Broker start(long expiry) throws Exception {
+        return start(expiry, "orders/#");
+    }
+
+    private Broker start(long expiry, String filter) throws Exception {
         BrokerConfig config = BrokerConfig.defaults()
                 .withListeners(List.of(BrokerConfig.Listener.tcp("127.0.0.1", 0)))
                 .withStorage(BrokerConfig.Storage.defaults().withDir(dir.resolve("data")).withSegmentSize(1L << 20))
                 .withSessions(List.of(new BrokerConfig.Session(ID,
-                        List.of(new BrokerConfig.SessionSubscription("orders/#", 2)), expiry)));
+                        List.of(new BrokerConfig.SessionSubscription(filter, 2)), expiry)));
         broker = Broker.start(config);
         return broker;
     }
@@ -152,6 +156,14 @@ class DeclaredSessionTest {
         c.disconnect();
         publish("orders/3", "kept", 2);
         assertThat(resume(0, 1, null)).containsExactly("kept@2");
+    }
+
+    @Test
+    void aDeclaredSharedSubscriptionKeepsTheGroupsMessagesUntilItsMemberConnects() throws Exception {
+        start(4294967295L, "$share/billing/orders/#");
+        publish("orders/1", "shared one", 1);
+        publish("orders/2", "shared two", 2);
+        assertThat(resume(0, 2, null)).containsExactly("shared one@1", "shared two@2");
     }
 
     @Test

@@ -443,7 +443,12 @@ public final class MqttClient implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             MqttClient client = ready.getNow(null);
             if (client != null && client.closeReason == null) {
-                client.closeReason = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+                Throwable root = cause;
+                while (root.getCause() != null && !(root instanceof javax.net.ssl.SSLException)) {
+                    root = root.getCause();
+                }
+                String text = root.getMessage() != null ? root.getMessage() : root.toString();
+                client.closeReason = root instanceof javax.net.ssl.SSLException ? "TLS: " + text : text;
             }
             ctx.close();
         }

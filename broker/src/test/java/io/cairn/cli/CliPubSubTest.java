@@ -113,6 +113,28 @@ class CliPubSubTest extends OneBrokerPerClass {
     }
 
     @Test
+    void pubAndSubOverTlsTrustTheCaOfCafile() throws Exception {
+        io.cairn.tls.TestCertificates.writeTo(dir);
+        String ca = dir.resolve("ca.crt").toString();
+        try (TestBroker tls = TestBroker.startWith(c -> c.withListeners(List.of(
+                BrokerConfig.Listener.tls("127.0.0.1", 0, dir.resolve("server.crt"), dir.resolve("server.key")))))) {
+            String p = String.valueOf(tls.port());
+            CliProcess pub = CliProcess.run(dir, null, "pub", "-h", "localhost", "-p", p, "--cafile", ca, "-t", "tls/x",
+                    "-q", "1", "-r", "-m", "secret");
+            assertThat(pub.exitCode()).as(pub.stderr()).isZero();
+            CliProcess sub = CliProcess.run(dir, null, "sub", "-h", "127.0.0.1", "-p", p, "--cafile", ca, "-t", "tls/x",
+                    "-V", "5", "-C", "1");
+            assertThat(sub.exitCode()).as(sub.stderr()).isZero();
+            assertThat(sub.stdout()).isEqualTo("secret\n");
+
+            CliProcess untrusted = CliProcess.run(dir, null, "pub", "-h", "localhost", "-p", p,
+                    "--cafile", dir.resolve("other-ca.crt").toString(), "-t", "tls/x", "-m", "m");
+            assertThat(untrusted.exitCode()).isEqualTo(1);
+            assertThat(untrusted.stderr()).startsWith("cairn pub: ").contains("TLS: ");
+        }
+    }
+
+    @Test
     void pubRefusesABadCommandLine() throws Exception {
         CliProcess wildcard = CliProcess.run(dir, null, "pub", "-p", port(), "-t", "a/#", "-m", "m");
         assertThat(wildcard.exitCode()).isEqualTo(2);

@@ -25,7 +25,7 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>Threading: runs on the main thread; the client's event loop completes the acknowledgements.
  */
-@Command(name = "pub", sortOptions = false,
+@Command(name = "pub", sortOptions = false, separator = " ",
         description = "Publishes a message (-m), a file (-f), a null message (-n), or one message per line of "
                 + "stdin (-l) like mosquitto_pub, and exits 0 only when the broker acknowledged every one "
                 + "(QoS 1 PUBACK, QoS 2 PUBCOMP; an MQTT 5 refusal is an error).",

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Threading: runs on the main thread; SIGTERM and SIGINT set a flag (on the JVM's signal thread)
  * that the main thread checks between messages.
  */
-@Command(name = "sub", sortOptions = false,
+@Command(name = "sub", sortOptions = false, separator = " ",
         description = {"Subscribes like mosquitto_sub and prints each message's payload (-v: 'topic payload').",
                 "",
                 "With --exec CMD it is a reliable consumer: a persistent session (needs -i), one message at a time, "

@@ -242,6 +242,25 @@ class CliExecConsumerTest extends OneBrokerPerClass {
     }
 
     @Test
+    void withStateACrashBetweenCmdsExitAndTheRecordHandlesTheMessageTwiceAsDocumented() throws Exception {
+        Path state = dir.resolve("consumer.state");
+        Path killed = dir.resolve("killed");
+        // the first run handles the message, then SIGKILLs the consumer ($PPID) before it can record it
+        String cmd = "p=$(cat); echo \"$p\" >> '" + out + "'; if [ ! -e '" + killed + "' ]; then touch '" + killed
+                + "'; kill -9 $PPID; fi";
+        CliProcess crashing = consumer("gap", "gap/#", 2, cmd, "--state", state.toString(), "-V", "5");
+        publish("gap/x", "m1", 2);
+        assertThat(crashing.exitCode()).isEqualTo(137);
+
+        CliProcess restarted = consumer("gap", "gap/#", 2, cmd, "--state", state.toString(), "-V", "5");
+        awaitHandled(2);
+        restarted.awaitStderr("gap/x (QoS 2, packet 1, DUP): handled");
+        restarted.terminate();
+        assertThat(restarted.exitCode()).isZero();
+        assertThat(handled()).as("the one gap of --state: handled again, never lost").containsExactly("m1", "m1");
+    }
+
+    @Test
     void sigtermLetsTheCurrentMessageFinish() throws Exception {
         Path started = dir.resolve("started");
         String cmd = "p=$(cat); touch '" + started + "'; sleep 1; echo \"$p\" >> '" + out + "'";

@@ -73,6 +73,9 @@ final class ExecConsumer {
 
     /** Consumes until stopped (0), a message is given up (3), or the first connection fails (1). */
     int run() throws InterruptedException {
+        if (state != null) {
+            options.onRelease = state::remove; // before connecting: a re-sent PUBREL follows the CONNACK at once
+        }
         boolean first = true;
         while (!stop.get()) {
             MqttClient client;
@@ -95,7 +98,6 @@ final class ExecConsumer {
                                 + "': the packet ids in the state file belong to a gone session; cleared");
                         state.clear();
                     }
-                    client.onRelease(state::remove);
                 }
                 if (!SubCommand.subscribe(client, filters, qos, log)) {
                     client.disconnect();

@@ -1,6 +1,7 @@
 package io.cairn.client;
 
 import java.nio.file.Path;
+import java.util.function.IntConsumer;
 
 /**
  * How {@link MqttClient#connect} connects: the broker's address, the protocol version, the session
@@ -29,4 +30,10 @@ public final class ClientOptions {
     public int receiveMaximum;
     /** true: PUBACK / PUBREC sent as each message arrives; false: the caller sends them with {@code acknowledge}. */
     public boolean autoAck = true;
+    /**
+     * Runs on the event loop when a PUBREL comes for a packet id, before the PUBCOMP is sent; if it
+     * throws, no PUBCOMP is sent and the connection is closed (the broker sends the PUBREL again on the
+     * next connection). Set before {@code connect}: a PUBREL the broker re-sends comes right after CONNACK.
+     */
+    public IntConsumer onRelease = id -> { };
 }

@@ -54,7 +54,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.IntConsumer;
 
 /**
  * A small MQTT 3.1.1 / 5.0 client over TCP or TLS, for {@code cairn pub} and {@code cairn sub}: CONNECT
@@ -63,11 +62,11 @@ import java.util.function.IntConsumer;
  * {@link #receive}; with {@link ClientOptions#autoAck} off, the caller decides when each is acknowledged
  * ({@link #acknowledge}: PUBACK, or PUBREC for QoS 2), which is what a reliable consumer needs. The
  * broker's re-sent PUBLISH (DUP) after a reconnect is delivered again; a PUBREL is answered with PUBCOMP
- * whenever it comes (also one re-sent for an earlier connection), after the release listener ran.
+ * whenever it comes (also one re-sent for an earlier connection), after {@link ClientOptions#onRelease} ran.
  *
  * <p>Threading: every public method may be called from any thread (the commands use one); Netty's
  * event loop (one thread per client) reads the packets, completes the futures of {@link #publish} and
- * {@link #subscribe}, queues the received messages and runs the release listener. A failed or lost
+ * {@link #subscribe}, queues the received messages and runs {@link ClientOptions#onRelease}. A failed or lost
  * connection fails every pending future and makes {@link #receive} throw.
  */
 public final class MqttClient implements AutoCloseable {
@@ -87,7 +86,6 @@ public final class MqttClient implements AutoCloseable {
     private final Object idLock = new Object();
     private int lastId;
     private volatile Semaphore sendWindow = new Semaphore(65535);
-    private volatile IntConsumer releaseListener = id -> { };
     private volatile String closeReason;
     private volatile boolean sessionPresent;
 
@@ -218,14 +216,6 @@ public final class MqttClient implements AutoCloseable {
     /** Whether the broker had a session for this client id (CONNACK Session Present). */
     public boolean sessionPresent() {
         return sessionPresent;
-    }
-
-    /**
-     * Runs on the event loop when a PUBREL comes for {@code packetId}, before the PUBCOMP is sent; if it
-     * throws, no PUBCOMP is sent and the connection is closed (the broker sends the PUBREL again later).
-     */
-    public void onRelease(IntConsumer listener) {
-        releaseListener = listener;
     }
 
     /**
@@ -489,7 +479,7 @@ public final class MqttClient implements AutoCloseable {
             case PUBREL -> {
                 int id = ((MqttMessageIdVariableHeader) m.variableHeader()).messageId();
                 try {
-                    releaseListener.accept(id);
+                    options.onRelease.accept(id);
                 } catch (RuntimeException e) {
                     // no PUBCOMP: the broker sends the PUBREL again on the next connection
                     closeReason = "PUBREL " + id + " not completed: " + e.getMessage();

@@ -142,6 +142,9 @@ public final class SubCommand implements Callable<Integer> {
         if (count != 0 || timeout != 0 || exitAfterSubscribe || verbose) {
             throw new IllegalArgumentException("-C, -W, -E and -v do not go with --exec");
         }
+        if (stateFile != null && qos != 2) {
+            throw new IllegalArgumentException("--state records QoS 2 messages only: use it with -q 2");
+        }
         if (maxAttempts < 0 || retryDelay < 0) {
             throw new IllegalArgumentException("--max-attempts and --retry-delay are 0 or more");
         }

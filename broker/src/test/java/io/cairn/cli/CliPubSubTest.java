@@ -192,5 +192,10 @@ class CliPubSubTest extends OneBrokerPerClass {
         CliProcess execNoId = CliProcess.run(dir, null, "sub", "-p", port(), "-t", "x", "--exec", "true");
         assertThat(execNoId.exitCode()).isEqualTo(2);
         assertThat(execNoId.stderr()).contains("--exec needs -i ID");
+
+        CliProcess stateQos1 = CliProcess.run(dir, null, "sub", "-p", port(), "-t", "x", "-i", "s", "-q", "1",
+                "--exec", "true", "--state", dir.resolve("s.state").toString());
+        assertThat(stateQos1.exitCode()).isEqualTo(2);
+        assertThat(stateQos1.stderr()).contains("--state records QoS 2 messages only");
     }
 }

@@ -26,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The command line: {@code cairn [--config FILE]} runs the broker in the foreground;
  * {@code check-config FILE} validates a file; {@code repair DIR} repairs a damaged journal;
- * {@code passwd FILE USER} adds or updates a user in a password file; the hidden {@code jvm-options}
+ * {@code passwd FILE USER} adds or updates a user in a password file; {@code pub} and {@code sub} are
+ * MQTT clients like mosquitto_pub and mosquitto_sub (package io.cairn.cli); the hidden {@code jvm-options}
  * prints the JVM options the launcher adds.
  *
  * <p>Threading: runs on the main thread; a shutdown hook closes the broker on SIGTERM / Ctrl-C;
@@ -35,7 +36,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = Cairn.Version.class,
         description = "An MQTT broker that acknowledges only what is on disk.",
         subcommands = {Cairn.CheckConfig.class, Cairn.Repair.class, Cairn.Passwd.class, Cairn.Status.class,
-                Cairn.Backup.class, Cairn.JvmOptions.class},
+                Cairn.Backup.class, io.cairn.cli.PubCommand.class, io.cairn.cli.SubCommand.class,
+                Cairn.JvmOptions.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:stopped cleanly / file valid", "1:configuration invalid (check-config) or repair failed",
                 "2:bad configuration or command line at start-up", "3:the broker failed to start (port in use, journal damaged, ...)"})

@@ -13,7 +13,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * The package structure of docs/architecture.md, enforced on the compiled classes: no cycle between
  * packages, a state machine that depends on nothing but the JDK, an engine that speaks no Netty and
  * reads no configuration, leaf packages that stay leaves, statistics and PEM reading kept with the
- * JDK alone and a metrics library known to one package.
+ * JDK alone, a metrics library known to one package, and an MQTT client (pub, sub) that knows none of
+ * the broker's internals.
  */
 class PackageRulesTest {
 
@@ -73,6 +74,15 @@ class PackageRulesTest {
     void pemReadingDependsOnNothingButTheJdk() {
         noClasses().that().resideInAPackage("io.cairn.tls..")
                 .should().dependOnClassesThat().resideOutsideOfPackages("io.cairn.tls..", "java..")
+                .check(main);
+    }
+
+    @Test
+    void theClientKnowsNoBrokerInternals() {
+        noClasses().that().resideInAnyPackage("io.cairn.client..", "io.cairn.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.cairn.engine..", "io.cairn.state..",
+                        "io.cairn.store..", "io.cairn.routing..", "io.cairn.protocol..", "io.cairn.transport..",
+                        "io.cairn.config..")
                 .check(main);
     }
 

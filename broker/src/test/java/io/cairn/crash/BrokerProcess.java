@@ -10,9 +10,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A broker in a separate JVM that can be killed with SIGKILL and started again on the same port and
- * data directory. Its output goes to a log file for diagnosis.
+ * data directory. Its output goes to a log file for diagnosis. (Public: the tests of {@code cairn sub --exec}
+ * restart a broker under a running consumer.)
  */
-final class BrokerProcess implements AutoCloseable {
+public final class BrokerProcess implements AutoCloseable {
 
     private final int port;
     private final Path dataDir;
@@ -23,7 +24,7 @@ final class BrokerProcess implements AutoCloseable {
     /** Extra arguments for {@link CrashBrokerMain} (a session's max_queued_messages). */
     private final List<String> extra;
 
-    BrokerProcess(int port, Path dataDir, String durability, File log, String... extra) {
+    public BrokerProcess(int port, Path dataDir, String durability, File log, String... extra) {
         this.extra = List.of(extra);
         this.port = port;
         this.dataDir = dataDir;
@@ -31,7 +32,7 @@ final class BrokerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), CrashBrokerMain.class.getName(),
@@ -70,7 +71,7 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no flush, no final snapshot. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly(); // SIGKILL on Linux
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             throw new IllegalStateException("broker did not die");

@@ -38,7 +38,9 @@ final class ManualAckScenario {
     }
 
     /** The consumer's log of each run and the PUBLISH packets the broker sent to each connection. */
-    record Outcome(List<String> firstRun, List<String> secondRun, List<PublishTap.Seen> publishes) {
+    /** {@code pubrecsOnFirst}: packet ids the first consumer sent PUBREC for (the broker got them). */
+    record Outcome(List<String> firstRun, List<String> secondRun, List<PublishTap.Seen> publishes,
+                   List<Integer> pubrecsOnFirst) {
         List<PublishTap.Seen> on(int connection) {
             return publishes.stream().filter(s -> s.connection() == connection).toList();
         }
@@ -88,7 +90,7 @@ final class ManualAckScenario {
                 }
             }
             List<String> all = Files.readAllLines(log);
-            return new Outcome(firstRun, all.subList(firstRun.size(), all.size()), tap.seen());
+            return new Outcome(firstRun, all.subList(firstRun.size(), all.size()), tap.seen(), tap.pubrecs(1));
         }
     }
 

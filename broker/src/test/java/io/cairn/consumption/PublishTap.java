@@ -2,7 +2,6 @@ package io.cairn.consumption;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP relay between MQTT clients and the broker that records every PUBLISH the broker sends
  * (connection number, DUP flag, QoS, packet id, payload), since client libraries do not all show
- * the DUP flag or the packet id. Every accepted connection gets its own connection to the broker;
+ * the DUP flag or the packet id, and the packet ids of the PUBRECs the clients send. Every accepted connection gets its own connection to the broker;
  * when either side closes, both are closed.
  *
  * <p>Threading: an accept thread and two pump threads per connection; {@link #seen} is a
@@ -30,6 +29,8 @@ final class PublishTap implements AutoCloseable {
     private final int brokerPort;
     private final boolean v5;
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    /** "connection:packetId" of every PUBREC a client sent (forwarded before it is recorded). */
+    private final List<String> pubrecs = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
 
@@ -47,6 +48,13 @@ final class PublishTap implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** The packet ids of the PUBRECs the client on the {@code connection}-th connection sent. */
+    List<Integer> pubrecs(int connection) {
+        String prefix = connection + ":";
+        return pubrecs.stream().filter(p -> p.startsWith(prefix))
+                .map(p -> Integer.parseInt(p.substring(prefix.length()))).toList();
+    }
+
     /** Every PUBLISH the broker sent so far, in order. */
     List<Seen> seen() {
         return List.copyOf(seen);
@@ -62,8 +70,8 @@ final class PublishTap implements AutoCloseable {
                 sockets.add(client);
                 sockets.add(broker);
                 int n = connections.incrementAndGet();
-                start(() -> copy(client, broker), "tap-up-" + n);
-                start(() -> relayPackets(broker, client, n), "tap-down-" + n);
+                start(() -> relayPackets(client, broker, n, false), "tap-up-" + n);
+                start(() -> relayPackets(broker, client, n, true), "tap-down-" + n);
             } catch (IOException e) {
                 return;
             }
@@ -76,20 +84,12 @@ final class PublishTap implements AutoCloseable {
         t.start();
     }
 
-    private static void copy(Socket from, Socket to) {
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-            in.transferTo(out);
-        } catch (IOException ignored) {
-            // one side went away
-        } finally {
-            closeQuietly(from);
-            closeQuietly(to);
-        }
-    }
-
-    /** Forwards the broker's packets one at a time, recording each PUBLISH. */
-    private void relayPackets(Socket broker, Socket client, int connection) {
-        try (DataInputStream in = new DataInputStream(broker.getInputStream()); OutputStream out = client.getOutputStream()) {
+    /**
+     * Forwards packets one at a time: the broker's ({@code fromBroker}), recording each PUBLISH, or
+     * the client's, recording each PUBREC after it is forwarded.
+     */
+    private void relayPackets(Socket from, Socket to, int connection, boolean fromBroker) {
+        try (DataInputStream in = new DataInputStream(from.getInputStream()); OutputStream out = to.getOutputStream()) {
             while (true) {
                 int header = in.read();
                 if (header < 0) {
@@ -108,19 +108,22 @@ final class PublishTap implements AutoCloseable {
                 } while ((b & 0x80) != 0);
                 byte[] body = new byte[length];
                 in.readFully(body);
-                if ((header >> 4) == 3) {
+                if (fromBroker && (header >> 4) == 3) {
                     record(connection, header, body);
                 }
                 out.write(header);
                 out.write(lengthBytes, 0, lengthCount);
                 out.write(body);
                 out.flush();
+                if (!fromBroker && (header >> 4) == 5) {
+                    pubrecs.add(connection + ":" + (((body[0] & 0xFF) << 8) | (body[1] & 0xFF)));
+                }
             }
         } catch (IOException ignored) {
             // one side went away
         } finally {
-            closeQuietly(broker);
-            closeQuietly(client);
+            closeQuietly(from);
+            closeQuietly(to);
         }
     }
 

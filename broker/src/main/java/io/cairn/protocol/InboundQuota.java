@@ -16,7 +16,8 @@ import java.util.Set;
 final class InboundQuota {
 
     private final int maximum;
-    private final Set<Integer> unacknowledged = new HashSet<>();
+    /** Made on the first QoS 1/2 PUBLISH: most connections of a subscriber never need it. */
+    private Set<Integer> unacknowledged;
 
     InboundQuota(int maximum) {
         this.maximum = maximum;
@@ -24,6 +25,9 @@ final class InboundQuota {
 
     /** Counts a received QoS 1/2 PUBLISH (a re-sent packet id counts once). */
     void received(int packetId) {
+        if (unacknowledged == null) {
+            unacknowledged = new HashSet<>();
+        }
         if (unacknowledged.add(packetId) && unacknowledged.size() > maximum) {
             throw new ProtocolViolation(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, "receive maximum exceeded");
         }
@@ -31,7 +35,7 @@ final class InboundQuota {
 
     /** Frees the slot of a PUBLISH whose flow this event ends. */
     void sent(Outbound event) {
-        if (event instanceof Outbound.Ack a && ends(a)) {
+        if (unacknowledged != null && event instanceof Outbound.Ack a && ends(a)) {
             unacknowledged.remove(a.packetId());
         }
     }

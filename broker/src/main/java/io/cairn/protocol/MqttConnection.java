@@ -30,8 +30,6 @@ import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttTopicSubscription;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,6 +88,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private int version;
     private boolean closing;
     private ScheduledFuture<?> connectTimeout;
+    /** 1.5 x the keep alive in nanoseconds, or 0 when keep alive is off. */
+    private long keepAliveNanos;
+    private long lastPacketNanos;
+    private ScheduledFuture<?> keepAliveCheck;
     private InboundQuota quota;
     private TopicAliases aliases;
     private ReadGate gate;
@@ -129,7 +131,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      */
     private Authenticator certificateFirst(Authenticator next) {
         return (clientId, username, password) -> username != null
-                && username.equals(ctx.channel().attr(CERTIFICATE_USERNAME).get())
+                && username.equals(attribute(CERTIFICATE_USERNAME))
                 ? Authenticator.Verdict.ADMIT : next.authenticate(clientId, username, password);
     }
 
@@ -153,6 +155,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
+        if (keepAliveCheck != null) {
+            keepAliveCheck.cancel(false);
+        }
         if (connection != null) {
             Connection lost = connection;
             String reason = closeReason == null ? "connection-lost" : closeReason;
@@ -171,18 +176,39 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof IdleStateEvent) {
+    /** A channel attribute's value, or null; unlike {@code attr(key).get()} it adds no empty attribute. */
+    private <T> T attribute(AttributeKey<T> key) {
+        return ctx.channel().hasAttr(key) ? ctx.channel().attr(key).get() : null;
+    }
+
+    /**
+     * Keep alive: one timer per connection, armed for the moment 1.5 x keep alive after the last
+     * packet (instead of an IdleStateHandler, which costs a handler and a pipeline context per
+     * connection as well). It re-arms itself while packets keep coming.
+     */
+    private void armKeepAlive(long delayNanos) {
+        keepAliveCheck = ctx.executor().schedule(this::checkKeepAlive, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkKeepAlive() {
+        keepAliveCheck = null;
+        if (closing || !ctx.channel().isActive()) {
+            return;
+        }
+        long idle = System.nanoTime() - lastPacketNanos;
+        if (idle >= keepAliveNanos) {
             // no packet within 1.5 x keep alive [MQTT-3.1.2-24]; the Will follows from connectionLost
             fail("keep-alive-timeout", ReasonCodes.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
             return;
         }
-        super.userEventTriggered(ctx, evt);
+        armKeepAlive(keepAliveNanos - idle);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (keepAliveNanos > 0) {
+            lastPacketNanos = System.nanoTime();
+        }
         try {
             if (!closing) {
                 read(msg);
@@ -259,7 +285,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private void onConnect(MqttConnectMessage m) {
         version = m.variableHeader().version();
         reasons = ReasonStrings.of(version, m.variableHeader().properties());
-        if (Boolean.TRUE.equals(ctx.channel().attr(OVER_CONNECTION_LIMIT).get())) {
+        if (Boolean.TRUE.equals(attribute(OVER_CONNECTION_LIMIT))) {
             refuseOverConnectionLimit(m);
             return;
         }
@@ -283,8 +309,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private void accepted(ConnectHandler.Accepted a, MqttConnectMessage connect) {
         connectTimeout.cancel(false);
         if (a.keepAliveSeconds() > 0) {
-            long idleMillis = a.keepAliveSeconds() * 1500L; // 1.5 x keep alive
-            ctx.pipeline().addBefore(ctx.name(), "keepalive", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
+            keepAliveNanos = a.keepAliveSeconds() * 1_500_000_000L; // 1.5 x keep alive
+            lastPacketNanos = System.nanoTime();
+            armKeepAlive(keepAliveNanos);
         }
         quota = new InboundQuota(limits.receiveMaximum());
         aliases = new TopicAliases(limits.topicAliasMaximum());
@@ -421,7 +448,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     /** The CONNECT as authentication must see it: with the certificate's CN as user name, if the listener says so. */
     private MqttConnectMessage withCertificateUsername(MqttConnectMessage m) {
-        String identity = ctx.channel().attr(CERTIFICATE_USERNAME).get();
+        String identity = attribute(CERTIFICATE_USERNAME);
         if (identity == null) {
             return m;
         }

@@ -39,11 +39,15 @@ final class OutboundAliases {
     /** The client's Topic Alias Maximum from its CONNECT; 3.x clients have none. */
     static OutboundAliases forConnect(MqttConnectMessage connect) {
         if (connect.variableHeader().version() < Packets.V5) {
-            return new OutboundAliases(0);
+            return NONE;
         }
         MqttProperties props = connect.variableHeader().properties();
-        return new OutboundAliases((int) PropertyValues.unsigned(props, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0));
+        int maximum = (int) PropertyValues.unsigned(props, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, 0);
+        return maximum == 0 ? NONE : new OutboundAliases(maximum);
     }
+
+    /** A client without aliases: one shared instance that never holds any (an idle connection costs less). */
+    private static final OutboundAliases NONE = new OutboundAliases(0);
 
     boolean enabled() {
         return maximum > 0;

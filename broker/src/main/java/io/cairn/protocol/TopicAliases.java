@@ -15,7 +15,8 @@ import java.util.Map;
 final class TopicAliases {
 
     private final int maximum;
-    private final Map<Integer, String> aliases = new HashMap<>();
+    /** Made on the first alias the client defines (most clients define none). */
+    private Map<Integer, String> aliases;
 
     TopicAliases(int maximum) {
         this.maximum = maximum;
@@ -35,11 +36,14 @@ final class TopicAliases {
             throw new ProtocolViolation(ReasonCodes.TOPIC_ALIAS_INVALID, "topic alias out of range"); // [MQTT-3.3.2-9]
         }
         if (topic.isEmpty()) {
-            String mapped = aliases.get(alias);
+            String mapped = aliases == null ? null : aliases.get(alias);
             if (mapped == null) {
                 throw new ProtocolViolation(ReasonCodes.PROTOCOL_ERROR, "unknown topic alias");
             }
             return mapped;
+        }
+        if (aliases == null) {
+            aliases = new HashMap<>();
         }
         aliases.put(alias, topic);
         return topic;

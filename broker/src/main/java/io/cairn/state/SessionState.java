@@ -40,9 +40,11 @@ public final class SessionState {
     private long expiryInterval;
     private Will will;
     private final Map<String, SubscriptionOptions> subscriptions = new LinkedHashMap<>();
-    private final ArrayDeque<Delivery> queue = new ArrayDeque<>();
+    // small at first: most sessions hold few deliveries at a time, and an idle one none (the deque grows)
+    private final ArrayDeque<Delivery> queue = new ArrayDeque<>(2);
     private final LinkedHashMap<Integer, Inflight> inflight = new LinkedHashMap<>();
-    private final Set<Integer> inboundQos2 = new HashSet<>();
+    /** Made on the first inbound QoS 2 PUBLISH (many clients never send one). */
+    private Set<Integer> inboundQos2;
     private int lastPacketId;
     /** What the queued and in-flight deliveries cost ({@link Delivery#cost}). */
     private long heldBytes;
@@ -114,7 +116,7 @@ public final class SessionState {
     }
 
     public boolean holdsInbound(int packetId) {
-        return inboundQos2.contains(packetId);
+        return inboundQos2 != null && inboundQos2.contains(packetId);
     }
 
 
@@ -132,7 +134,7 @@ public final class SessionState {
 
     /** The inbound QoS 2 packet ids held until PUBREL (read-only). */
     public Set<Integer> inboundHeldIds() {
-        return java.util.Collections.unmodifiableSet(inboundQos2);
+        return inboundQos2 == null ? Set.of() : java.util.Collections.unmodifiableSet(inboundQos2);
     }
 
     /** The packet id assigned last; the next search for a free one starts after it. */
@@ -191,7 +193,9 @@ public final class SessionState {
             copy.released = f.released;
             c.inflight.put(f.packetId, copy);
         }
-        c.inboundQos2.addAll(inboundQos2);
+        if (inboundQos2 != null) {
+            c.inboundQos2 = new HashSet<>(inboundQos2);
+        }
         c.lastPacketId = lastPacketId;
         c.heldBytes = heldBytes;
         c.expiresAtMillis = expiresAtMillis;
@@ -250,10 +254,15 @@ public final class SessionState {
     }
 
     void holdInbound(int packetId) {
+        if (inboundQos2 == null) {
+            inboundQos2 = new HashSet<>();
+        }
         inboundQos2.add(packetId);
     }
 
     void releaseInbound(int packetId) {
-        inboundQos2.remove(packetId);
+        if (inboundQos2 != null) {
+            inboundQos2.remove(packetId);
+        }
     }
 }

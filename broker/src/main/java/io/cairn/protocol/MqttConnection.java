@@ -537,7 +537,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         String type = ctx.channel().attr(LISTENER_TYPE).get();
         SocketAddress local = ctx.channel().localAddress();
         String port = local instanceof InetSocketAddress a ? Integer.toString(a.getPort()) : "-";
-        return (type == null ? "tcp" : type) + ":" + port;
+        // interned: a handful of listeners, so one instance each instead of one per connection
+        return ((type == null ? "tcp" : type) + ":" + port).intern();
     }
 
     private static String protocolName(int level) {

@@ -205,21 +205,27 @@ public final class BrokerState {
 
     /** Adds a subscription of a restored session, to the session and the index. */
     public void restoreSubscription(String clientId, String filter, SubscriptionOptions options) {
-        sessions.get(clientId).subscriptions().put(filter, options);
-        index(clientId, filter, options);
+        sessions.get(clientId).subscriptions().put(index(clientId, filter, options), options);
     }
 
-    /** Puts a subscription into the index it belongs to: a shared group's members, or the filter trie. */
-    private void index(String clientId, String filter, SubscriptionOptions options) {
+    /**
+     * Puts a subscription into the index it belongs to: a shared group's members, or the filter trie.
+     * Returns the instance of the filter string the session should keep: the index's own, so that
+     * sessions subscribed to one filter share one string.
+     */
+    private String index(String clientId, String filter, SubscriptionOptions options) {
+        String kept = filter;
         if (io.cairn.topic.Topics.isShared(filter)) {
             SharedGroup g = sharedGroup(filter, true);
             if (g != null) {
                 g.join(clientId, options);
+                kept = g.key();
             }
         } else {
-            subscriptions.put(clientId, filter, options);
+            kept = subscriptions.put(clientId, filter, options);
         }
         holdings.subscriptionsChanged();
+        return kept;
     }
 
     private void unindex(String clientId, String filter) {
@@ -440,8 +446,7 @@ public final class BrokerState {
         if (s == null) {
             return;
         }
-        s.subscriptions().put(c.filter(), c.options());
-        index(c.clientId(), c.filter(), c.options());
+        s.subscriptions().put(index(c.clientId(), c.filter(), c.options()), c.options());
         int[] ids = c.options().subscriptionId() == 0 ? Delivery.NO_IDS : new int[] {c.options().subscriptionId()};
         for (String topic : c.retainedTopics()) {
             Message m = retained.get(topic);

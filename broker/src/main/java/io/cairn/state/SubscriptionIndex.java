@@ -41,8 +41,12 @@ public final class SubscriptionIndex<V> {
     private final Node<V> root = new Node<>();
     private int size;
 
-    /** Adds or replaces the subscription of {@code clientId} to {@code filter}. */
-    public void put(String clientId, String filter, V value) {
+    /**
+     * Adds or replaces the subscription of {@code clientId} to {@code filter}; returns the index's own
+     * instance of the filter string, which callers keep instead of theirs (sessions subscribed to the
+     * same filter then share one string).
+     */
+    public String put(String clientId, String filter, V value) {
         Node<V> node = root;
         int start = 0;
         while (true) {
@@ -54,10 +58,13 @@ public final class SubscriptionIndex<V> {
             }
             start = end + 1;
         }
-        node.filter = filter;
+        if (node.filter == null) {
+            node.filter = filter;
+        }
         if (node.subscribers.put(clientId, value) == null) {
             size++;
         }
+        return node.filter;
     }
 
     /** Removes the subscription; returns whether there was one. Empty branches are pruned. */

@@ -46,10 +46,27 @@ public final class CommandCodec {
 
     /** The record body of a command: its client id, then what its type needs. */
     public static byte[] encode(Command c) {
-        Wire.Writer w = new Wire.Writer(64);
+        return write(c).toByteArray();
+    }
+
+    /**
+     * The record body of a command in a writer, for a caller that copies it on (the journal's batch):
+     * no exact-size copy. Sized from the command, so that a payload is not copied again as it grows.
+     */
+    static Wire.Writer write(Command c) {
+        Wire.Writer w = new Wire.Writer(capacity(c));
         w.str(c.clientId());
         c.accept(new BodyWriter(w));
-        return w.toByteArray();
+        return w;
+    }
+
+    private static int capacity(Command c) {
+        if (c instanceof Command.Publish p) {
+            Message m = p.message();
+            // UTF-8 is at most 3 bytes per char; a route is its client id plus 12 bytes or so
+            return 128 + m.payload().length + 3 * m.topic().length() + 48 * (p.routes().size() + p.shares().size());
+        }
+        return 64;
     }
 
     /** The record type of each kind of command; a type number is never reused for another layout. */

@@ -102,9 +102,9 @@ public final class JournalStore implements Store {
     public void commit(List<Command> commands, Runnable onDurable) {
         long bytes = 0;
         for (Command c : commands) {
-            byte[] body = CommandCodec.encode(c);
-            journal.append(CommandCodec.type(c), body);
-            bytes += body.length + 9;
+            Wire.Writer body = CommandCodec.write(c);
+            journal.append(CommandCodec.type(c), body.array(), body.length());
+            bytes += body.length() + 9;
         }
         bytesSinceSnapshot += bytes;
         if (bytes == 0) {

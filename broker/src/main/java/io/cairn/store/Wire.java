@@ -87,6 +87,15 @@ final class Wire {
         byte[] toByteArray() {
             return Arrays.copyOf(buf, pos);
         }
+
+        /** The writer's own array (valid up to {@link #length}): for a caller that copies it anyway. */
+        byte[] array() {
+            return buf;
+        }
+
+        int length() {
+            return pos;
+        }
     }
 
     static final class Reader {

@@ -117,6 +117,11 @@ public final class Journal implements AutoCloseable {
         return buffer.append(type, body);
     }
 
+    /** Appends a record whose body is the first {@code length} bytes of {@code body} (copied into the batch). */
+    public long append(int type, byte[] body, int length) {
+        return buffer.append(type, body, length);
+    }
+
     /** Closes the current batch; {@code onDurable} runs once it and every earlier batch are durable. */
     public void commit(Runnable onDurable) {
         writer.submit(buffer.take(onDurable));

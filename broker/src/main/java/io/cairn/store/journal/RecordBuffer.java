@@ -34,7 +34,12 @@ final class RecordBuffer {
 
     /** Adds a record to the current batch; returns its sequence number. */
     long append(int type, byte[] body) {
-        int need = SegmentScan.size(body.length);
+        return append(type, body, body.length);
+    }
+
+    /** Appends a record whose body is the first {@code length} bytes of {@code body} (copied here). */
+    long append(int type, byte[] body, int length) {
+        int need = SegmentScan.size(length);
         if (used + need > bytes.length) {
             bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, used + need));
         }
@@ -42,7 +47,7 @@ final class RecordBuffer {
             starts = Arrays.copyOf(starts, count * 2);
         }
         starts[count++] = used;
-        used += SegmentScan.place(bytes, used, type, body); // the writer seals it
+        used += SegmentScan.place(bytes, used, type, body, length); // the writer seals it
         return ++lastSeq;
     }
 

@@ -196,10 +196,15 @@ final class SegmentScan {
      * before it is written; returns its size.
      */
     static int place(byte[] out, int off, int type, byte[] body) {
-        writeInt(out, off, body.length + 1);
+        return place(out, off, type, body, body.length);
+    }
+
+    /** As {@link #place(byte[], int, int, byte[])} with the body in the first {@code length} bytes of {@code body}. */
+    static int place(byte[] out, int off, int type, byte[] body, int length) {
+        writeInt(out, off, length + 1);
         out[off + HEADER] = (byte) type;
-        System.arraycopy(body, 0, out, off + HEADER + 1, body.length);
-        return size(body.length);
+        System.arraycopy(body, 0, out, off + HEADER + 1, length);
+        return size(length);
     }
 
     /** Sets the forced offset of the placed record at {@code off} and its CRC; returns its size. */

@@ -33,6 +33,8 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
     volatile boolean closing;
     volatile boolean dropped; // closed by the broker (or the network) before we closed it
     volatile String failure;
+    /** The broker's 5.0 Receive Maximum from CONNACK: a publisher never has more QoS 1/2 open. */
+    volatile int serverReceiveMaximum = 65535;
 
     Conn(Config cfg, String clientId, String filter, Runnable onSettled) {
         this.cfg = cfg;
@@ -86,6 +88,10 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
         if (rc != MqttConnectReturnCode.CONNECTION_ACCEPTED) {
             fail("CONNACK " + rc);
             return;
+        }
+        if (m.variableHeader().properties().getProperty(
+                MqttProperties.MqttPropertyType.RECEIVE_MAXIMUM.value()) instanceof MqttProperties.IntegerProperty rm) {
+            serverReceiveMaximum = rm.value();
         }
         if (filter == null) {
             markReady();

@@ -117,7 +117,7 @@ final class LoadRun {
             long sentAll = 0;
             long acked = 0;
             for (Publisher p : pubs) {
-                if (stopPublishing && !p.finished) p.start(); // a stalled publisher must notice the stop
+                if (stopPublishing && !p.finished) p.wake(); // a stalled publisher must notice the stop
                 pubsDone &= p.finished || p.dropped;
                 sentAll += p.sent;
                 acked += p.completed;
@@ -181,6 +181,8 @@ final class LoadRun {
             lastRecv = Math.max(lastRecv, s.lastRecvNanos);
             lat.add(s.latency);
         }
+        int window = cfg.window; // as used: lowered to the broker's Receive Maximum
+        for (Publisher p : pubs) window = Math.min(window, p.serverReceiveMaximum);
         int dropped = 0;
         for (Conn c : concat(subs, pubs)) if (c.dropped) dropped++;
         long expected = expected(pubs, subs);
@@ -197,7 +199,7 @@ final class LoadRun {
             System.out.printf(Locale.ROOT, "# cairn-loadgen pubsub mqtt=%s persistent=%s %s:%d pubs=%d subs=%d sub_mode=%s "
                             + "qos=%d size=%d window=%d rate=%.0f max_backlog=%d threads=%d%n",
                     cfg.version(), cfg.persistent, cfg.host, cfg.port, cfg.pubs, cfg.subs,
-                    cfg.exactSubs ? "exact" : "wildcard", cfg.qos, cfg.size, cfg.window, cfg.rate, cfg.maxBacklog,
+                    cfg.exactSubs ? "exact" : "wildcard", cfg.qos, cfg.size, window, cfg.rate, cfg.maxBacklog,
                     cfg.threads);
             System.out.printf(Locale.ROOT, "# setup %.3f s; last ack at %.3f s; last delivery at %.3f s; stopped at "
                     + "%.3f s (%s)%n", setupS, ackS, recvS, runS, reason);
@@ -217,7 +219,7 @@ final class LoadRun {
                         + "reordered=%d foreign=%d conn_dropped=%d ack_s=%.3f recv_s=%.3f ack_rate=%.0f recv_rate=%.0f "
                         + "mbps=%.2f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f gen_cpu=%.0f "
                         + "broker_cpu=%.0f broker_rss_start_kb=%d broker_rss_kb=%d%n",
-                reason, cfg.version(), cfg.persistent ? 1 : 0, cfg.pubs, cfg.subs, cfg.qos, cfg.size, cfg.window, sent,
+                reason, cfg.version(), cfg.persistent ? 1 : 0, cfg.pubs, cfg.subs, cfg.qos, cfg.size, window, sent,
                 acked, errors, expected, received, unique, lost, dups, reordered, foreign, dropped, ackS, recvS, ackRate,
                 recvRate, mbps, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 99.9), lat.getMaxValue() / 1e3,
                 genCpu, brokerCpu, rss0, rss1);

@@ -37,6 +37,7 @@ final class Publisher extends Conn {
     private int nextPacketId = 1;
     private long backlogLow;
     private boolean timerPending;
+    private int window; // the configured window, lowered to the broker's Receive Maximum
 
     volatile long sent;
     volatile long completed; // QoS 0: written; QoS 1: PUBACK; QoS 2: PUBCOMP
@@ -56,6 +57,12 @@ final class Publisher extends Conn {
 
     /** Starts publishing; called from any thread once every connection is ready. */
     void start() {
+        window = Math.min(cfg.window, serverReceiveMaximum);
+        wake();
+    }
+
+    /** Runs {@link #pump} on the event loop; from any thread (the main thread uses it to stop). */
+    void wake() {
         ctx.executor().execute(this::pump);
     }
 
@@ -70,7 +77,7 @@ final class Publisher extends Conn {
                 finished = true;
                 break;
             }
-            if (cfg.qos > 0 && s - completed >= cfg.window) break;
+            if (cfg.qos > 0 && s - completed >= window) break;
             if (nanosPerMsg > 0) {
                 long due = run.startNanos + (long) (s * nanosPerMsg);
                 if (due > now) {

@@ -27,6 +27,7 @@
 #   ONLY="qos1 latency"  run only these scenarios
 #   OUT=DIR       raw loadgen output (default: bench/results/compare-<date>)
 #   CAIRN_PORT=18831 MOSQUITTO_PORT=18841
+#   LOADGEN_THREADS=2  the generator's event-loop threads (-T)
 # Hold the machine-wide lock while measuring:  flock /tmp/cairn-bench.lock bench/compare.sh
 # Every measurement is bounded: publishing time (10 s), drain 10 s, idle 5 s, hard limit 40 s, and
 # timeout(1) around the generator. A RUNS=3 run takes about 15 minutes.
@@ -85,8 +86,8 @@ run_one() { # run_one cairn|mosquitto SCENARIO RUN# -> RESULT line
     local who=$1 s=$2 i=$3 port pid out
     if [ "$who" = cairn ]; then port=$CPORT pid=$CPID; else port=$MPORT pid=$MPID; fi
     # shellcheck disable=SC2086
-    out=$(timeout -k 5 120 java -Xms256m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$LOADGEN_JAR" \
-        ${ARGS[$s]} -p "$port" -V 5 --persistent -b "$pid" 2>&1)
+    out=$(timeout -k 5 120 "$HERE/loadgen.sh" \
+        ${ARGS[$s]} -p "$port" -V 5 --persistent -T "${LOADGEN_THREADS:-2}" -b "$pid" 2>&1)
     printf '## %s run %s: %s\n%s\n' "$who" "$i" "${ARGS[$s]}" "$out" >>"$OUT/$s.log"
     out=$(grep '^RESULT' <<<"$out" | tail -n 1)
     echo "${out:-RESULT status=no-result lost=-1 dup=-1}"

@@ -31,7 +31,7 @@ for i in $(seq 1 "$RUNS"); do
         if [ $broker = cairn ]; then port=$CPORT pid=$CPID; else port=$MPORT pid=$MPID; fi
         for tool in loadgen mqttload; do
             if [ $tool = loadgen ]; then
-                r=$(timeout -k 5 120 java -Xms256m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$LOADGEN_JAR" \
+                r=$(timeout -k 5 120 "$HERE/loadgen.sh" \
                     "${SCEN[@]}" -p "$port" -b "$pid" 2>&1 | grep '^RESULT')
             else
                 # mqttload needs a message count; -d 10 ends it first

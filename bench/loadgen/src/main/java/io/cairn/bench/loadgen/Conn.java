@@ -127,7 +127,7 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
     protected void fail(String why) {
         if (failure == null) failure = why;
         settle(); // the main thread must not wait for a connection that failed
-        ctx.close();
+        if (ctx != null) ctx.close(); // null: the connection never became active
     }
 
     /** A packet other than CONNACK, SUBACK and DISCONNECT; released by the caller. */

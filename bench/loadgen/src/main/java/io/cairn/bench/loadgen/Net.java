@@ -1,0 +1,53 @@
+package io.cairn.bench.loadgen;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Netty side: one small event-loop group for every connection of a run (1-2 threads, so the
+ * generator leaves the cores to the broker), and a bootstrap that puts the MQTT codec in front of a
+ * {@link Conn}. Thread-safe (Netty's bootstrap and group are).
+ */
+final class Net implements AutoCloseable {
+    final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final int maxPacket;
+
+    Net(Config cfg) {
+        group = new MultiThreadIoEventLoopGroup(cfg.threads, NioIoHandler.newFactory());
+        maxPacket = cfg.size + 64 * 1024;
+        bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) (cfg.connectTimeoutS * 1000))
+                // a publisher stops writing above the high mark; large enough for a few big payloads
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(128 * 1024, 512 * 1024))
+                .remoteAddress(cfg.host, cfg.port);
+    }
+
+    ChannelFuture connect(Conn conn) {
+        return bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new MqttDecoder(maxPacket), MqttEncoder.INSTANCE, conn);
+            }
+        }).connect();
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

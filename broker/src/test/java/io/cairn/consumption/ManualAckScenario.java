@@ -122,9 +122,11 @@ final class ManualAckScenario {
         assertThat(second.stream().skip(resent.size())).as("after the re-sent ones only new deliveries: %s", second)
                 .noneMatch(PublishTap.Seen::dup);
         List<PublishTap.Seen> inFlightAtDeath = first.stream().skip(4).toList();
-        assertThat(resent).as("re-sent: exactly what was in flight when the consumer died (%s)", inFlightAtDeath)
-                .hasSize(inFlightAtDeath.size());
-        for (int i = 0; i < resent.size(); i++) {
+        // the broker may have written one more PUBLISH that the relay had not yet read when the
+        // consumer died: it was sent, so it is re-sent with DUP=1 too, after those the relay saw
+        assertThat(resent).as("re-sent: what was in flight when the consumer died (%s), within the window", inFlightAtDeath)
+                .hasSizeBetween(inFlightAtDeath.size(), WINDOW);
+        for (int i = 0; i < inFlightAtDeath.size(); i++) {
             assertThat(resent.get(i).payload()).isEqualTo(inFlightAtDeath.get(i).payload());
             assertThat(resent.get(i).packetId()).as("same packet id").isEqualTo(inFlightAtDeath.get(i).packetId());
             assertThat(inFlightAtDeath.get(i).dup()).isFalse();

@@ -205,7 +205,7 @@ public final class Replies {
     /**
      * The properties of a 5.0 CONNACK (after the flags and reason code, {@code offset} 2), DISCONNECT
      * (after the reason code, 1) or SUBACK / UNSUBACK / acknowledgement: id to Integer (byte, two and
-     * four byte integers, variable byte integers) or String (UTF-8 strings). Empty if the packet ends
+     * four byte integers, variable byte integers), String (UTF-8 strings) or byte[] (binary data). Empty if the packet ends
      * before {@code offset}.
      */
     public static Map<Integer, Object> properties5(Packet p, int offset) {
@@ -236,7 +236,11 @@ public final class Replies {
                     result.put(id, new String(b, i + 2, n, StandardCharsets.UTF_8));
                     i += 2 + n;
                 }
-                case 0x09, 0x16 -> i += 2 + p.u16(i); // binary data, not needed here
+                case 0x09, 0x16 -> { // binary data (Correlation Data, Authentication Data)
+                    int n = p.u16(i);
+                    result.put(id, java.util.Arrays.copyOfRange(b, i + 2, i + 2 + n));
+                    i += 2 + n;
+                }
                 case 0x26 -> {
                     i += 2 + p.u16(i);
                     i += 2 + p.u16(i);

@@ -115,51 +115,13 @@ public final class ScramClient {
      * (CONNACK 2, AUTH and DISCONNECT 1): the bytes of a string or binary property, null if absent.
      */
     public static byte[] property(RawClient.Packet p, int offset, int id) {
-        byte[] b = p.body();
-        if (offset >= b.length) {
-            return null;
-        }
-        int[] pos = {offset};
-        int len = varInt(b, pos);
-        int i = pos[0];
-        int end = i + len;
-        while (i < end) {
-            int pid = b[i++] & 0xFF;
-            int size = switch (pid) {
-                case 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A -> 1;
-                case 0x13, 0x21, 0x22, 0x23 -> 2;
-                case 0x02, 0x11, 0x18, 0x27 -> 4;
-                case 0x26 -> {
-                    int k = p.u16(i);
-                    yield 2 + k + 2 + p.u16(i + 2 + k);
-                }
-                default -> 2 + p.u16(i); // strings and binary data
-            };
-            if (pid == id) {
-                byte[] v = new byte[size - 2];
-                System.arraycopy(b, i + 2, v, 0, v.length);
-                return v;
-            }
-            i += size;
-        }
-        return null;
+        Object v = Replies.properties5(p, offset).get(id);
+        return v == null ? null : v instanceof byte[] bytes ? bytes : utf8(v.toString());
     }
 
     /** {@link #property} as a UTF-8 string. */
     public static String stringProperty(RawClient.Packet p, int offset, int id) {
         byte[] v = property(p, offset, id);
         return v == null ? null : new String(v, StandardCharsets.UTF_8);
-    }
-
-    private static int varInt(byte[] b, int[] pos) {
-        int value = 0;
-        int mul = 1;
-        int digit;
-        do {
-            digit = b[pos[0]++] & 0xFF;
-            value += (digit & 0x7F) * mul;
-            mul *= 128;
-        } while ((digit & 0x80) != 0);
-        return value;
     }
 }

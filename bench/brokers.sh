@@ -39,7 +39,7 @@ receive_maximum = 100
 max_queued_messages = 1000000
 max_queued_bytes = 1073741824
 TOML
-    java -Xmx2g -jar "$ROOT/broker/target/cairn.jar" --config "$TMP/cairn.toml" >>"$OUT/cairn.log" 2>&1 &
+    java ${CAIRN_JVM:--Xmx2g} -jar "$ROOT/broker/target/cairn.jar" --config "$TMP/cairn.toml" >>"$OUT/cairn.log" 2>&1 &
     CPID=$!
     wait_port "$CPORT" "$CPID" || { echo "Cairn did not start; see $OUT/cairn.log" >&2; exit 2; }
 }

@@ -59,7 +59,7 @@ public final class Connection {
 
     SessionState session;
     boolean current;
-    final List<Outbound> outbox = new ArrayList<>(4);
+    final List<Outbound> outbox = new ArrayList<>(); // its array on the first event: idle connections hold none
     boolean closeRequested;
     boolean touched;
     /** Engine batches with events for this connection that the store has not released yet. */

@@ -21,7 +21,8 @@ final class ChannelOutput implements Connection.Output {
 
     private final ChannelHandlerContext ctx;
     private final int version;
-    private final MqttProperties connackProperties;
+    /** Until the CONNACK is written; then dropped, as an idle connection should hold no more than it needs. */
+    private MqttProperties connackProperties;
     private final InboundQuota quota;
     private final Runnable close;
     private final ReadGate gate;
@@ -49,6 +50,9 @@ final class ChannelOutput implements Connection.Output {
             for (Outbound e : events) {
                 quota.sent(e);
                 Object packet = EventEncoder.encode(e, version, connackProperties, reasons);
+                if (e instanceof Outbound.ConnAck) {
+                    connackProperties = MqttProperties.NO_PROPERTIES;
+                }
                 if (packet instanceof MqttPublishMessage publish) {
                     // aliases are assigned in the order packets are written, so a definition precedes its uses
                     packet = aliases.apply(publish);

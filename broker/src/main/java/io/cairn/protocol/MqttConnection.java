@@ -154,6 +154,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
+            connectTimeout = null;
         }
         if (keepAliveCheck != null) {
             keepAliveCheck.cancel(false);
@@ -307,7 +308,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
 
     /** The CONNACK is sent by the engine once it has the session (engine.connect). */
     private void accepted(ConnectHandler.Accepted a, MqttConnectMessage connect) {
-        connectTimeout.cancel(false);
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null; // a cancelled task is out of the timer queue; this drops the last reference
+        }
         if (a.keepAliveSeconds() > 0) {
             keepAliveNanos = a.keepAliveSeconds() * 1_500_000_000L; // 1.5 x keep alive
             lastPacketNanos = System.nanoTime();

@@ -27,14 +27,65 @@ public final class SubscriptionIndex<V> {
         void visit(String clientId, String filter, V value);
     }
 
+    /**
+     * A level of the tree. Most nodes are leaves with one subscriber (a client's own topic), so both
+     * maps start as immutable empties and a single subscriber is held in an immutable one-entry map:
+     * a HashMap is made only for the second entry (about 100 bytes less per such subscription).
+     */
     private static final class Node<V> {
-        final Map<String, Node<V>> children = new HashMap<>(4);
-        final Map<String, V> subscribers = new HashMap<>(2);
+        Map<String, Node<V>> children = Map.of();
+        Map<String, V> subscribers = Map.of();
         /** The whole filter ending at this node; set while it has subscribers. */
         String filter;
 
         boolean isEmpty() {
             return children.isEmpty() && subscribers.isEmpty();
+        }
+
+        Node<V> child(String level) {
+            Node<V> child = children.get(level);
+            if (child == null) {
+                if (!(children instanceof HashMap)) {
+                    children = new HashMap<>(4);
+                }
+                child = new Node<>();
+                children.put(level, child);
+            }
+            return child;
+        }
+
+        void removeChild(String level) {
+            children.remove(level);
+            if (children.isEmpty()) {
+                children = Map.of();
+            }
+        }
+
+        /** Returns the previous value, null if there was none. */
+        V putSubscriber(String clientId, V value) {
+            if (subscribers.isEmpty() || (subscribers.size() == 1 && subscribers.containsKey(clientId))) {
+                V previous = subscribers.get(clientId);
+                subscribers = Map.of(clientId, value);
+                return previous;
+            }
+            if (!(subscribers instanceof HashMap)) {
+                subscribers = new HashMap<>(subscribers);
+            }
+            return subscribers.put(clientId, value);
+        }
+
+        /** Returns the removed value, null if there was none. */
+        V removeSubscriber(String clientId) {
+            V removed = subscribers.get(clientId);
+            if (removed == null) {
+                return null;
+            }
+            if (subscribers.size() == 1) {
+                subscribers = Map.of();
+            } else {
+                subscribers.remove(clientId); // two or more: a HashMap
+            }
+            return removed;
         }
     }
 
@@ -52,7 +103,7 @@ public final class SubscriptionIndex<V> {
         while (true) {
             int end = filter.indexOf('/', start);
             String level = end < 0 ? filter.substring(start) : filter.substring(start, end);
-            node = node.children.computeIfAbsent(level, l -> new Node<>());
+            node = node.child(level);
             if (end < 0) {
                 break;
             }
@@ -61,7 +112,7 @@ public final class SubscriptionIndex<V> {
         if (node.filter == null) {
             node.filter = filter;
         }
-        if (node.subscribers.put(clientId, value) == null) {
+        if (node.putSubscriber(clientId, value) == null) {
             size++;
         }
         return node.filter;
@@ -80,12 +131,12 @@ public final class SubscriptionIndex<V> {
             }
             path.add(node);
         }
-        if (node.subscribers.remove(clientId) == null) {
+        if (node.removeSubscriber(clientId) == null) {
             return false;
         }
         size--;
         for (int depth = levels.length; depth > 0 && path.get(depth).isEmpty(); depth--) {
-            path.get(depth - 1).children.remove(levels[depth - 1]);
+            path.get(depth - 1).removeChild(levels[depth - 1]);
         }
         return true;
     }

@@ -16,12 +16,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -93,6 +90,7 @@ public final class Listeners implements AutoCloseable {
     private volatile SessionEngine engine;
 
     private final BrokerStats stats;
+    private final IoTransport transport;
     private final Authenticator authenticator;
     private final AuthMethods authMethods;
     private final LoginThrottle throttle;
@@ -113,10 +111,9 @@ public final class Listeners implements AutoCloseable {
         this.authenticator = authenticator;
         this.authMethods = authMethods;
         this.throttle = new LoginThrottle(stats.authFailures);
-        // NIO: the native epoll jars of Netty 4.2 cannot be fetched from the registry this project builds from
-        IoHandlerFactory factory = NioIoHandler.newFactory();
-        this.boss = new MultiThreadIoEventLoopGroup(1, factory);
-        this.workers = new MultiThreadIoEventLoopGroup(1, factory);
+        this.transport = IoTransport.choose();
+        this.boss = new MultiThreadIoEventLoopGroup(1, transport.factory());
+        this.workers = new MultiThreadIoEventLoopGroup(1, transport.factory());
     }
 
     /**
@@ -134,7 +131,7 @@ public final class Listeners implements AutoCloseable {
             ServerTls tls = l.isTls() ? loadTls(l) : null;
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
-                    .channel(NioServerSocketChannel.class)
+                    .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.AUTO_READ, false) // accept nothing until open()
@@ -251,6 +248,8 @@ public final class Listeners implements AutoCloseable {
     /** Starts accepting connections, served by {@code engine}. */
     public void open(SessionEngine engine) {
         this.engine = engine;
+        String whyNot = transport.whyNotEpoll();
+        log.info("sockets by {}{}", transport.name(), whyNot == null ? "" : " (epoll: " + whyNot + ")");
         for (int i = 0; i < bound.size(); i++) {
             Channel ch = bound.get(i);
             BrokerConfig.Listener l = boundConfigs.get(i);

@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * @param <V> what a subscription carries (the session's options)
  *
- * <p>Threading: not thread-safe; owned by the session engine thread.
+ * <p>Threading: not thread-safe; owned by the session engine thread. {@link #match} reuses one
+ * traversal stack and a topic cache, so a visitor must not call it again on the same index.
  */
 public final class SubscriptionIndex<V> {
 
@@ -89,8 +90,16 @@ public final class SubscriptionIndex<V> {
         }
     }
 
+    private static final int CACHE_SLOTS = 1024;
+    private static final int CACHED_TOPIC_CHARS = 256;
+
     private final Node<V> root = new Node<>();
     private int size;
+    @SuppressWarnings("unchecked")
+    private Node<V>[] nodeStack = new Node[16];
+    private int[] depthStack = new int[16];
+    private final String[] cachedTopics = new String[CACHE_SLOTS];
+    private final String[][] cachedLevels = new String[CACHE_SLOTS][];
 
     /**
      * Adds or replaces the subscription of {@code clientId} to {@code filter}; returns the index's own
@@ -163,18 +172,21 @@ public final class SubscriptionIndex<V> {
 
     /** Calls the visitor for every subscription whose filter matches the topic name. */
     public void match(String topic, Visitor<V> visitor) {
-        String[] levels = io.cairn.topic.Topics.levels(topic);
+        String[] levels = levelsOf(topic);
         // [MQTT-4.7.2-1]: wildcards at the first level do not match '$' topics
         boolean system = topic.startsWith("$");
-        // each trie node sits at one depth, so each is visited at most once
-        List<Node<V>> nodes = new ArrayList<>();
-        List<Integer> depths = new ArrayList<>();
-        nodes.add(root);
-        depths.add(0);
-        while (!nodes.isEmpty()) {
-            int last = nodes.size() - 1;
-            Node<V> node = nodes.remove(last);
-            int depth = depths.remove(last);
+        // depth-first with an explicit stack (a deep topic must not overflow the thread's stack);
+        // each trie node sits at one depth, so each is visited at most once, and at most two nodes
+        // are pushed per level
+        int top = 0;
+        Node<V>[] nodes = stackFor(levels.length);
+        int[] depths = depthStack;
+        nodes[top] = root;
+        depths[top++] = 0;
+        while (top > 0) {
+            Node<V> node = nodes[--top];
+            nodes[top] = null;
+            int depth = depths[top];
             if (depth == levels.length) {
                 emit(node, visitor);
                 emit(node.children.get("#"), visitor); // "a/#" matches "a" too
@@ -183,17 +195,50 @@ public final class SubscriptionIndex<V> {
             boolean wildcardsAllowed = !(system && depth == 0);
             if (wildcardsAllowed) {
                 emit(node.children.get("#"), visitor);
-                push(nodes, depths, node.children.get("+"), depth + 1);
+                top = push(nodes, depths, top, node.children.get("+"), depth + 1);
             }
-            push(nodes, depths, node.children.get(levels[depth]), depth + 1);
+            top = push(nodes, depths, top, node.children.get(levels[depth]), depth + 1);
         }
     }
 
-    private static <V> void push(List<Node<V>> nodes, List<Integer> depths, Node<V> node, int depth) {
-        if (node != null) {
-            nodes.add(node);
-            depths.add(depth);
+    private static <V> int push(Node<V>[] nodes, int[] depths, int top, Node<V> node, int depth) {
+        if (node == null) {
+            return top;
         }
+        nodes[top] = node;
+        depths[top] = depth;
+        return top + 1;
+    }
+
+    /** The traversal stack, reused across matches (one thread), grown for deeper topics. */
+    @SuppressWarnings("unchecked")
+    private Node<V>[] stackFor(int levels) {
+        int needed = 2 * levels + 2;
+        if (nodeStack.length < needed) {
+            nodeStack = new Node[needed];
+            depthStack = new int[needed];
+        }
+        return nodeStack;
+    }
+
+    /**
+     * The levels of a topic name, from a small direct-mapped cache: publishers mostly repeat their
+     * topics, and a cached split saves the substrings and, since cached level strings keep their
+     * hash codes, rehashing each level for every lookup in the trie.
+     */
+    private String[] levelsOf(String topic) {
+        if (topic.length() > CACHED_TOPIC_CHARS) {
+            return io.cairn.topic.Topics.levels(topic);
+        }
+        int slot = topic.hashCode() & (CACHE_SLOTS - 1);
+        String cached = cachedTopics[slot];
+        if (cached != null && cached.equals(topic)) {
+            return cachedLevels[slot];
+        }
+        String[] levels = io.cairn.topic.Topics.levels(topic);
+        cachedTopics[slot] = topic;
+        cachedLevels[slot] = levels;
+        return levels;
     }
 
     private static <V> void emit(Node<V> node, Visitor<V> visitor) {

@@ -122,6 +122,40 @@ class SubscriptionIndexTest {
     }
 
     @Test
+    void aFilterGoingFromOneSubscriberToSeveralAndBackKeepsEachOfThem() {
+        SubscriptionIndex<Integer> index = new SubscriptionIndex<>();
+        index.put("c1", "s/1", 1);
+        assertThat(fromTrie(index, "s/1")).containsExactly("c1 s/1 1");
+        index.put("c2", "s/1", 2);
+        index.put("c3", "s/1", 3);
+        assertThat(index.remove("c1", "s/1")).isTrue();
+        assertThat(index.remove("c3", "s/1")).isTrue();
+        assertThat(fromTrie(index, "s/1")).containsExactly("c2 s/1 2");
+        index.put("c4", "s/1", 4);
+        index.put("c2", "s/1", 5);
+        assertThat(fromTrie(index, "s/1")).containsExactlyInAnyOrder("c2 s/1 5", "c4 s/1 4");
+        assertThat(index.remove("c2", "s/1")).isTrue();
+        assertThat(index.remove("c4", "s/1")).isTrue();
+        assertThat(index.size()).isZero();
+        assertThat(fromTrie(index, "s/1")).isEmpty();
+        index.put("c5", "s/1", 6);
+        assertThat(fromTrie(index, "s/1")).as("the pruned branch grows again").containsExactly("c5 s/1 6");
+    }
+
+    @Test
+    void topicsSharingACacheSlotStillMatchTheirOwnSubscriptions() {
+        SubscriptionIndex<Integer> index = new SubscriptionIndex<>();
+        for (int i = 0; i < 5000; i++) {
+            index.put("c" + i, "t/" + i, i);
+        }
+        for (int round = 0; round < 2; round++) { // the second round reads levels from the cache
+            for (int i = 0; i < 5000; i++) {
+                assertThat(fromTrie(index, "t/" + i)).containsExactly("c" + i + " t/" + i + " " + i);
+            }
+        }
+    }
+
+    @Test
     void removeTakesOnlyTheExactFilterOfThatClient() {
         SubscriptionIndex<Integer> index = new SubscriptionIndex<>();
         index.put("c1", "a/b", 1);

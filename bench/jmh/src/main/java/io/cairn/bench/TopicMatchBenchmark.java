@@ -31,6 +31,7 @@ public class TopicMatchBenchmark implements SubscriptionIndex.Visitor<Subscripti
 
     private SubscriptionIndex<SubscriptionOptions> index;
     private final String[] topics = new String[1024];
+    private final byte[][] decodedTopics = new byte[4][];
     private int next;
     private int matched;
 
@@ -52,6 +53,9 @@ public class TopicMatchBenchmark implements SubscriptionIndex.Visitor<Subscripti
         for (int i = 0; i < topics.length; i++) {
             topics[i] = "s" + r.nextInt(100) + "/d" + r.nextInt(100) + "/m" + r.nextInt(10);
         }
+        for (int i = 0; i < decodedTopics.length; i++) {
+            decodedTopics[i] = topics[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
         long total = 0;
         for (String t : topics) {
             matched = 0;
@@ -65,6 +69,18 @@ public class TopicMatchBenchmark implements SubscriptionIndex.Visitor<Subscripti
     @Override
     public void visit(String clientId, String filter, SubscriptionOptions value) {
         matched++;
+    }
+
+    /**
+     * As in the broker: a publisher repeats a few topics, and each PUBLISH decodes its topic into a
+     * new String (so no hash code is cached on it).
+     */
+    @Benchmark
+    public int matchDecodedTopic() {
+        matched = 0;
+        byte[] utf8 = decodedTopics[next++ & 3];
+        index.match(new String(utf8, java.nio.charset.StandardCharsets.UTF_8), this);
+        return matched;
     }
 
     @Benchmark

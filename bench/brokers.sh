@@ -1,7 +1,8 @@
 # bench/brokers.sh: sourced by compare.sh and crosscheck.sh. Starts and stops the two brokers
 # measured side by side: Cairn (durability sync, a fresh data directory each start) on CPORT and
 # Mosquitto in RAM (the settings of ../shared/bench/mosquitto/mosquitto-mem.conf) on MPORT; their
-# logs go to OUT. Sets CPID and MPID; stops both at exit. Needs ROOT, OUT, CPORT, MPORT.
+# logs go to OUT. Sets CPID and MPID; stops both at exit. Needs ROOT, OUT, CPORT, MPORT. Optional:
+# CAIRN_JVM (JVM options, default -Xmx2g), CAIRN_TASKSET (a prefix such as "taskset -c 0")
 TMP=$(mktemp -d)
 chmod 0777 "$TMP" # mosquitto drops root privileges to user 'mosquitto'
 CPID="" MPID=""
@@ -39,7 +40,7 @@ receive_maximum = 100
 max_queued_messages = 1000000
 max_queued_bytes = 1073741824
 TOML
-    java ${CAIRN_JVM:--Xmx2g} -jar "$ROOT/broker/target/cairn.jar" --config "$TMP/cairn.toml" >>"$OUT/cairn.log" 2>&1 &
+    ${CAIRN_TASKSET:-} java ${CAIRN_JVM:--Xmx2g} -jar "$ROOT/broker/target/cairn.jar" --config "$TMP/cairn.toml" >>"$OUT/cairn.log" 2>&1 &
     CPID=$!
     wait_port "$CPORT" "$CPID" || { echo "Cairn did not start; see $OUT/cairn.log" >&2; exit 2; }
 }

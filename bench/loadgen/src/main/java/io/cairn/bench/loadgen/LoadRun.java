@@ -73,12 +73,15 @@ final class LoadRun {
             long start = System.nanoTime();
             startNanos = start;
             for (Publisher p : pubs) p.start();
+            Pacer pacer = cfg.rate > 0 ? new Pacer(this, pubs, 1e9 * cfg.pubs / cfg.rate) : null;
+            if (pacer != null) pacer.start();
             String reason = watch(pubs, subs, start);
             long end = System.nanoTime();
             double cpu1 = Proc.ownCpuSeconds();
             double bcpu1 = Proc.cpuSeconds(cfg.brokerPid);
             long rss1 = Proc.rssKb(cfg.brokerPid);
             stopPublishing = true;
+            if (pacer != null) pacer.join(2000);
 
             Conn[] all = concat(subs, pubs);
             for (int k = 0; k < all.length; k++) all[k].close(channels.get(k));
@@ -162,8 +165,9 @@ final class LoadRun {
 
     private int report(Publisher[] pubs, Subscriber[] subs, String reason, double setupS, long start, long end,
                        double genCpuS, double brokerCpuS, long rss0, long rss1) {
-        long sent = 0, acked = 0, errors = 0, lastAck = start;
+        long sent = 0, acked = 0, errors = 0, lastAck = start, paceLag = 0;
         for (Publisher p : pubs) {
+            paceLag = Math.max(paceLag, p.maxLagNanos);
             sent += p.sent;
             acked += p.completed;
             errors += p.errors;
@@ -211,18 +215,21 @@ final class LoadRun {
             System.out.printf(Locale.ROOT, "# latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f (n=%d)%n",
                     pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 99.9), lat.getMaxValue() / 1e3,
                     lat.getTotalCount());
-            System.out.printf(Locale.ROOT, "# cpu: generator %.0f%%, broker %s%n", genCpu,
+            if (cfg.rate > 0) {
+                System.out.printf(Locale.ROOT, "# pacing: latest send %.1f us after its scheduled time%n", paceLag / 1e3);
+            }
+            System.out.printf(Locale.ROOT, "# cpu: generator %.0f%% (%s), broker %s%n", genCpu, Net.TRANSPORT,
                     brokerCpu < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", brokerCpu));
         }
         System.out.printf(Locale.ROOT, "RESULT mode=pubsub status=%s mqtt=%s persistent=%d pubs=%d subs=%d qos=%d size=%d "
                         + "window=%d sent=%d acked=%d pub_errors=%d expected=%d received=%d unique=%d lost=%d dup=%d "
                         + "reordered=%d foreign=%d conn_dropped=%d ack_s=%.3f recv_s=%.3f ack_rate=%.0f recv_rate=%.0f "
                         + "mbps=%.2f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f gen_cpu=%.0f "
-                        + "broker_cpu=%.0f broker_rss_start_kb=%d broker_rss_kb=%d%n",
+                        + "broker_cpu=%.0f broker_rss_start_kb=%d broker_rss_kb=%d transport=%s pace_lag_max_us=%.1f%n",
                 reason, cfg.version(), cfg.persistent ? 1 : 0, cfg.pubs, cfg.subs, cfg.qos, cfg.size, window, sent,
                 acked, errors, expected, received, unique, lost, dups, reordered, foreign, dropped, ackS, recvS, ackRate,
                 recvRate, mbps, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 99.9), lat.getMaxValue() / 1e3,
-                genCpu, brokerCpu, rss0, rss1);
+                genCpu, brokerCpu, rss0, rss1, Net.TRANSPORT, paceLag / 1e3);
         boolean bad = !reason.equals("complete") || dups > 0 || errors > 0 || dropped > 0
                 || (cfg.qos > 0 && lost > 0);
         return bad ? 1 : 0;

@@ -3,7 +3,8 @@
 #
 # Checks the project's load generator against the shared C one (../shared/bench/mqttload, built by
 # its build.sh) on one scenario: QoS 1 fan-in 4 -> 1, 64 B, MQTT 5 persistent sessions, window 100,
-# --max-backlog 1000, 10 s, against Cairn (sync) and Mosquitto (RAM). Runs alternate tool and broker
+# --max-backlog 1000, 10 s, against Cairn (sync) and Mosquitto (RAM), one event-loop thread in both
+# tools (-T 1, mqttload's default; the loadgen's is 2). Runs alternate tool and broker
 # (RUNS rounds, default 3); prints one line per run and the medians. Hold the lock:
 #   flock /tmp/cairn-bench.lock bench/crosscheck.sh
 set -uo pipefail
@@ -19,7 +20,7 @@ LOADGEN_JAR=$("$HERE/loadgen.sh") || exit 2
 [ -f "$ROOT/broker/target/cairn.jar" ] || (cd "$ROOT" && mvn -q -B -ntp -DskipTests package) || exit 2
 . "$HERE/brokers.sh"
 
-SCEN=(pubsub -P 4 -S 1 -Q 1 -s 64 -V 5 --persistent --max-backlog 1000 -d 10 --drain 10 --idle 5 --timeout 40 -q)
+SCEN=(pubsub -P 4 -S 1 -Q 1 -s 64 -V 5 --persistent --max-backlog 1000 -T 1 -d 10 --drain 10 --idle 5 --timeout 40 -q)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 

@@ -29,6 +29,11 @@ final class Net implements AutoCloseable {
     /** "epoll" or "nio": the transport every connection of this run uses. */
     static final String TRANSPORT = Epoll.isAvailable() ? "epoll" : "nio";
     static final String DECODER = "mqtt-decoder";
+    /**
+     * Whether the event loops' scheduled tasks fire at their time: epoll's do (timerfd, ns
+     * resolution); NIO's wait in Selector.select(ms) and come in bursts, so -r uses a {@link Pacer}.
+     */
+    static final boolean PRECISE_TIMERS = TRANSPORT.equals("epoll");
 
     final EventLoopGroup group;
     private final Bootstrap bootstrap;

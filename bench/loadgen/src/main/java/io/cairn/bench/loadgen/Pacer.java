@@ -3,7 +3,9 @@ package io.cairn.bench.loadgen;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Fixed-rate pacing (-r) without timer bursts: one thread that waits for each scheduled time with
+ * Fixed-rate pacing (-r) on the NIO transport, whose event-loop timers wait in Selector.select(ms)
+ * and so fire in bursts (on epoll the publishers use their event loop's timer, which is precise):
+ * one thread that waits for each scheduled time with
  * {@link LockSupport#parkNanos} until {@link #SPIN_NANOS} before it, then spins on
  * {@link System#nanoTime} for the rest, and wakes the publishers at that time ({@link Publisher#paceWake},
  * which runs their pump on their event loop). Publisher {@code i}'s message {@code s} is due at

@@ -4,12 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Publishes sequence-numbered messages on PREFIX/index, keeping at most {@code window} QoS 1/2
- * messages unacknowledged, optionally at a fixed rate (woken by the {@link Pacer} at each scheduled
- * time) and within {@code --max-backlog} of its slowest subscriber. Full QoS 2 flow: PUBLISH,
+ * messages unacknowledged, optionally at a fixed rate (woken at each scheduled time by an event-loop
+ * timer on epoll, by the {@link Pacer} thread on NIO) and within {@code --max-backlog} of its slowest subscriber. Full QoS 2 flow: PUBLISH,
  * PUBREC, PUBREL, PUBCOMP.
  *
  * <p>Hot path: the whole PUBLISH packet (fixed header, topic, packet id, 5.0 property length,
@@ -42,6 +43,11 @@ final class Publisher extends Conn {
     private final int idOffset; // packet id in the template, -1 for QoS 0
     private final int payloadOffset;
     private int nextPacketId = 1;
+    private boolean timerPending; // rate mode on epoll: a timer task is scheduled
+    private final Runnable timerTask = () -> {
+        timerPending = false;
+        pump();
+    };
     private long backlogLow;
     private int window; // the configured window, lowered to the broker's Receive Maximum
 
@@ -117,7 +123,13 @@ final class Publisher extends Conn {
                 long due = run.startNanos + (long) (s * nanosPerMsg);
                 if (due > now) {
                     now = System.nanoTime(); // the pacer may have woken us a little early
-                    if (due > now) break; // the pacer wakes us at that time
+                    if (due > now) { // not yet: wake at that time
+                        if (Net.PRECISE_TIMERS && !timerPending) {
+                            timerPending = true;
+                            ctx.executor().schedule(timerTask, due - now, TimeUnit.NANOSECONDS);
+                        } // else the pacer thread wakes us
+                        break;
+                    }
                 }
                 maxLagNanos = Math.max(maxLagNanos, now - due);
             }

@@ -25,6 +25,7 @@ final class Subscriber extends Conn {
     private final long[] highest;
     private final AtomicLongArray seenNext; // per publisher: highest sequence seen + 1
     final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    private final LoadRun run;
 
     volatile long received;
     volatile long unique;
@@ -34,8 +35,9 @@ final class Subscriber extends Conn {
     long bytes;
     volatile long lastRecvNanos;
 
-    Subscriber(Config cfg, String clientId, String filter, Publisher[] sources, Runnable onSettled) {
+    Subscriber(Config cfg, LoadRun run, String clientId, String filter, Publisher[] sources, Runnable onSettled) {
         super(cfg, clientId, filter, onSettled);
+        this.run = run;
         this.sources = sources;
         this.seen = new BitSet[cfg.pubs];
         this.highest = new long[cfg.pubs];
@@ -90,7 +92,10 @@ final class Subscriber extends Conn {
             return;
         }
         long seq = Payload.seq(buf, p);
-        latency.recordValue(Math.min(Math.max(0, now - Payload.sendNanos(buf, p)), latency.getHighestTrackableValue()));
+        long sendNanos = Payload.sendNanos(buf, p);
+        if (sendNanos - run.latencyFrom >= 0) { // sent after the --warmup period
+            latency.recordValue(Math.min(Math.max(0, now - sendNanos), latency.getHighestTrackableValue()));
+        }
         if (seen[pub].get((int) seq)) {
             dups++;
             return;

@@ -3,8 +3,11 @@
 #
 # Checks the project's load generator against the shared C one (../shared/bench/mqttload, built by
 # its build.sh) on one scenario: QoS 1 fan-in 4 -> 1, 64 B, MQTT 5 persistent sessions, window 100,
-# --max-backlog 1000, 10 s, against Cairn (sync) and Mosquitto (RAM). Runs alternate tool and broker
-# (RUNS rounds, default 3); prints one line per run and the medians. Hold the lock:
+# --max-backlog 1000, 10 s, against Cairn (sync) and Mosquitto (RAM), one event-loop thread in both
+# tools (-T 1, mqttload's default; the loadgen's is 2). Runs alternate tool and broker
+# (RUNS rounds, default 3; the tool that goes first alternates by round, and each freshly started
+# broker first gets one unrecorded 3 s run, so neither tool meets a cold JIT); prints one line per run
+# and the medians. Hold the lock:
 #   flock /tmp/cairn-bench.lock bench/crosscheck.sh
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -19,17 +22,23 @@ LOADGEN_JAR=$("$HERE/loadgen.sh") || exit 2
 [ -f "$ROOT/broker/target/cairn.jar" ] || (cd "$ROOT" && mvn -q -B -ntp -DskipTests package) || exit 2
 . "$HERE/brokers.sh"
 
-SCEN=(pubsub -P 4 -S 1 -Q 1 -s 64 -V 5 --persistent --max-backlog 1000 -d 10 --drain 10 --idle 5 --timeout 40 -q)
+SCEN=(pubsub -P 4 -S 1 -Q 1 -s 64 -V 5 --persistent --max-backlog 1000 -T 1 -d 10 --drain 10 --idle 5 --timeout 40 -q)
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 
 start_cairn
 start_mosquitto
+WARM=("${SCEN[@]}")
+for k in "${!WARM[@]}"; do [ "${WARM[$k]}" = -d ] && WARM[k + 1]=3; done
+for port in "$CPORT" "$MPORT"; do # warm-up, not recorded
+    timeout -k 5 60 "$MQTTLOAD" "${WARM[@]}" -n 100000000 -p "$port" >/dev/null 2>&1
+done
 declare -A RATE P50 P99
 for i in $(seq 1 "$RUNS"); do
     for broker in cairn mosquitto; do
         if [ $broker = cairn ]; then port=$CPORT pid=$CPID; else port=$MPORT pid=$MPID; fi
-        for tool in loadgen mqttload; do
+        if [ $((i % 2)) = 1 ]; then tools="loadgen mqttload"; else tools="mqttload loadgen"; fi
+        for tool in $tools; do
             if [ $tool = loadgen ]; then
                 r=$(timeout -k 5 120 "$HERE/loadgen.sh" \
                     "${SCEN[@]}" -p "$port" -b "$pid" 2>&1 | grep '^RESULT')

@@ -36,6 +36,7 @@ final class Config {
     double timeoutS = 120;
     double drainS = 30;
     double idleS = 5;
+    double warmupS;
 
     int conns = 1000;
     int parallel = 100;
@@ -72,6 +73,8 @@ final class Config {
             "  --timeout S          hard limit of the measuring phase (default 120)",
             "  --drain S            max wait for deliveries after publishing ended (default 30)",
             "  --idle S             stop when nothing progressed for S seconds (default 5)",
+            "  --warmup S           leave messages sent in the first S seconds out of the latency",
+            "                       figures (still counted everywhere else; default 0)",
             "conn:",
             "  -c K                 idle connections to open (CONNECT + SUBSCRIBE, default 1000)",
             "  --parallel P         handshakes in progress at once (default 100)",
@@ -134,6 +137,7 @@ final class Config {
             case "--timeout" -> timeoutS = Double.parseDouble(v);
             case "--drain" -> drainS = Double.parseDouble(v);
             case "--idle" -> idleS = Double.parseDouble(v);
+            case "--warmup" -> warmupS = Double.parseDouble(v);
             case "-c", "--conns" -> conns = Integer.parseInt(v);
             case "--parallel" -> parallel = Integer.parseInt(v);
             case "--hold" -> holdS = Double.parseDouble(v);

@@ -1,5 +1,6 @@
 package io.cairn.bench.loadgen;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,6 +19,12 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * One MQTT client connection: CONNECT, an optional SUBSCRIBE, then the role's own packets.
  *
+ * <p>Setup (CONNECT, CONNACK, SUBSCRIBE, SUBACK) goes through Netty's MQTT codec. Once ready, the
+ * connection removes the decoder from its pipeline and frames the inbound bytes itself
+ * ({@link #onFrame}): PUBLISH, PUBACK, PUBREC, PUBREL and PUBCOMP are read in place from the
+ * received buffer, without a message object per packet. Replies are written as raw bytes into one
+ * buffer per read batch ({@link #reply}) and flushed once.
+ *
  * <p>Threading: every method except {@link #close} and the volatile fields runs on the channel's
  * event loop. The main thread reads only volatile fields and calls {@link #close}, which hops onto
  * the event loop.
@@ -29,6 +36,8 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
     private final Runnable onSettled; // once: ready, refused or closed during setup
     private boolean settled;
     protected ChannelHandlerContext ctx;
+    private ByteBuf partial; // raw mode: the start of a packet not yet wholly received
+    private ByteBuf replies; // raw mode: replies of the current read batch, written at read complete
     volatile boolean isReady;
     volatile boolean closing;
     volatile boolean dropped; // closed by the broker (or the network) before we closed it
@@ -66,6 +75,10 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf in) {
+            readRaw(in);
+            return;
+        }
         try {
             MqttMessage m = (MqttMessage) msg;
             if (m.decoderResult().isFailure()) {
@@ -113,8 +126,106 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
     }
 
     private void markReady() {
+        // from here on the packets are framed by readRaw; bytes the decoder still holds come to
+        // channelRead as a ByteBuf when it is removed
+        ctx.pipeline().remove(Net.DECODER);
         isReady = true;
         settle();
+    }
+
+    /** Frames the packets of {@code in} (after any partial one kept from the last read). */
+    private void readRaw(ByteBuf in) {
+        ByteBuf buf = in;
+        if (partial != null && partial.isReadable()) {
+            partial.writeBytes(in);
+            in.release();
+            buf = partial;
+        }
+        try {
+            int end = buf.writerIndex();
+            while (true) {
+                int start = buf.readerIndex();
+                if (end - start < 2) break;
+                int b0 = buf.getUnsignedByte(start);
+                int i = start + 1;
+                int len = 0;
+                int shift = 0;
+                boolean complete = false;
+                while (i < end && shift <= 21) {
+                    int b = buf.getUnsignedByte(i++);
+                    len |= (b & 0x7F) << shift;
+                    shift += 7;
+                    if ((b & 0x80) == 0) {
+                        complete = true;
+                        break;
+                    }
+                }
+                if (!complete) {
+                    if (shift > 21) {
+                        fail("bad remaining length");
+                        buf.skipBytes(buf.readableBytes());
+                        return;
+                    }
+                    break; // the length itself is not wholly here yet
+                }
+                if (end - i < len) break;
+                buf.readerIndex(i + len);
+                onFrame(b0, buf, i, len);
+            }
+            if (buf.isReadable()) {
+                if (buf == in) {
+                    if (partial == null) partial = ctx.alloc().heapBuffer(Math.max(256, buf.readableBytes()));
+                    partial.clear().writeBytes(buf);
+                } else {
+                    partial.discardReadBytes();
+                }
+            } else if (partial != null) {
+                partial.clear();
+            }
+        } finally {
+            if (buf == in) in.release();
+        }
+    }
+
+    /**
+     * One packet in raw mode: its first byte, and its variable header and payload at
+     * {@code buf[off, off + len)}. Valid only during the call.
+     */
+    private void onFrame(int b0, ByteBuf buf, int off, int len) {
+        int type = b0 >>> 4;
+        switch (type) {
+            case 3 -> onPublish(b0, buf, off, len);
+            case 4, 5, 6, 7 -> {
+                if (len < 2) {
+                    fail("short packet of type " + type);
+                    return;
+                }
+                onAck(type, buf.getUnsignedShort(off), len > 2 ? buf.getUnsignedByte(off + 2) : 0);
+            }
+            case 14 -> fail("broker sent DISCONNECT reason 0x" + Integer.toHexString(len > 0 ? buf.getUnsignedByte(off) : 0));
+            default -> { } // PINGRESP and the like
+        }
+    }
+
+    /** A PUBLISH in raw mode (see {@link #onFrame}). */
+    protected void onPublish(int b0, ByteBuf buf, int off, int len) { }
+
+    /** PUBACK (4), PUBREC (5), PUBREL (6) or PUBCOMP (7) in raw mode, with its reason code (0 if none). */
+    protected void onAck(int type, int packetId, int reason) { }
+
+    /** Queues a 2-byte-id reply (PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70); see {@link #flushReplies}. */
+    protected final void reply(int firstByte, int packetId) {
+        if (replies == null) replies = ctx.alloc().directBuffer(256);
+        replies.writeByte(firstByte).writeByte(2).writeShort(packetId);
+    }
+
+    /** Writes the queued replies (not flushed). */
+    protected final void writeReplies() {
+        if (replies != null) {
+            ByteBuf r = replies;
+            replies = null;
+            ctx.write(r, ctx.voidPromise());
+        }
     }
 
     private void settle() {
@@ -135,6 +246,14 @@ abstract class Conn extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (partial != null) {
+            partial.release();
+            partial = null;
+        }
+        if (replies != null) {
+            replies.release();
+            replies = null;
+        }
         if (!closing) {
             dropped = true;
             settle();

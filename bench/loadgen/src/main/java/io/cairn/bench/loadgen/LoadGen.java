@@ -24,6 +24,10 @@ public final class LoadGen {
             System.exit(2);
             return;
         }
+        if (!cfg.quiet) {
+            String why = Net.whyNotEpoll();
+            System.out.println("# transport: " + Net.TRANSPORT + (why == null ? "" : " (epoll unavailable: " + why + ")"));
+        }
         int rc = cfg.mode == Config.Mode.PUBSUB ? new LoadRun(cfg).run() : new IdleConnections(cfg).run();
         System.out.flush();
         System.exit(rc);

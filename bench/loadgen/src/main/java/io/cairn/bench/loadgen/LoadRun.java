@@ -21,6 +21,8 @@ import org.HdrHistogram.Histogram;
 final class LoadRun {
     private final Config cfg;
     volatile long startNanos;
+    /** Messages sent before this time (the --warmup period) are not in the latency histograms. */
+    volatile long latencyFrom;
     volatile boolean stopPublishing;
 
     LoadRun(Config cfg) {
@@ -37,7 +39,7 @@ final class LoadRun {
             for (int j = 0; j < cfg.subs; j++) {
                 sourcesOf[j] = new Publisher[cfg.exactSubs ? 1 : cfg.pubs]; // filled below
                 String filter = cfg.exactSubs ? cfg.topicPrefix + "/" + (j % cfg.pubs) : cfg.topicPrefix + "/#";
-                subs[j] = new Subscriber(cfg, id + "-s" + j, filter, sourcesOf[j], subsReady::countDown);
+                subs[j] = new Subscriber(cfg, this, id + "-s" + j, filter, sourcesOf[j], subsReady::countDown);
             }
             CountDownLatch pubsReady = new CountDownLatch(cfg.pubs);
             for (int i = 0; i < cfg.pubs; i++) {
@@ -72,13 +74,18 @@ final class LoadRun {
             long rss0 = Proc.rssKb(cfg.brokerPid);
             long start = System.nanoTime();
             startNanos = start;
+            latencyFrom = start + (long) (cfg.warmupS * 1e9);
             for (Publisher p : pubs) p.start();
+            // on NIO only: epoll's event-loop timers are precise (timerfd), NIO's come in ms bursts
+            Pacer pacer = cfg.rate > 0 && !Net.PRECISE_TIMERS ? new Pacer(this, pubs, 1e9 * cfg.pubs / cfg.rate) : null;
+            if (pacer != null) pacer.start();
             String reason = watch(pubs, subs, start);
             long end = System.nanoTime();
             double cpu1 = Proc.ownCpuSeconds();
             double bcpu1 = Proc.cpuSeconds(cfg.brokerPid);
             long rss1 = Proc.rssKb(cfg.brokerPid);
             stopPublishing = true;
+            if (pacer != null) pacer.join(2000);
 
             Conn[] all = concat(subs, pubs);
             for (int k = 0; k < all.length; k++) all[k].close(channels.get(k));
@@ -162,8 +169,9 @@ final class LoadRun {
 
     private int report(Publisher[] pubs, Subscriber[] subs, String reason, double setupS, long start, long end,
                        double genCpuS, double brokerCpuS, long rss0, long rss1) {
-        long sent = 0, acked = 0, errors = 0, lastAck = start;
+        long sent = 0, acked = 0, errors = 0, lastAck = start, paceLag = 0;
         for (Publisher p : pubs) {
+            paceLag = Math.max(paceLag, p.maxLagNanos);
             sent += p.sent;
             acked += p.completed;
             errors += p.errors;
@@ -208,21 +216,28 @@ final class LoadRun {
                     sent, acked, errors, expected, received, unique, dups, reordered, foreign, lost);
             System.out.printf(Locale.ROOT, "# throughput: acknowledged %.0f msg/s; delivered %.0f msg/s (%.1f MB/s payload)%n",
                     ackRate, recvRate, mbps);
-            System.out.printf(Locale.ROOT, "# latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f (n=%d)%n",
+            System.out.printf(Locale.ROOT, "# latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f (n=%d%s)%n",
                     pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 99.9), lat.getMaxValue() / 1e3,
-                    lat.getTotalCount());
-            System.out.printf(Locale.ROOT, "# cpu: generator %.0f%%, broker %s%n", genCpu,
+                    lat.getTotalCount(), cfg.warmupS > 0
+                            ? String.format(Locale.ROOT, "; messages sent in the first %.1f s left out", cfg.warmupS) : "");
+            if (cfg.rate > 0) {
+                System.out.printf(Locale.ROOT, "# pacing (%s): latest send %.1f us after its scheduled time%n",
+                    Net.PRECISE_TIMERS ? "event-loop timer" : "pacer thread", paceLag / 1e3);
+            }
+            System.out.printf(Locale.ROOT, "# cpu: generator %.0f%% (%s), broker %s%n", genCpu, Net.TRANSPORT,
                     brokerCpu < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f%%", brokerCpu));
         }
         System.out.printf(Locale.ROOT, "RESULT mode=pubsub status=%s mqtt=%s persistent=%d pubs=%d subs=%d qos=%d size=%d "
                         + "window=%d sent=%d acked=%d pub_errors=%d expected=%d received=%d unique=%d lost=%d dup=%d "
                         + "reordered=%d foreign=%d conn_dropped=%d ack_s=%.3f recv_s=%.3f ack_rate=%.0f recv_rate=%.0f "
                         + "mbps=%.2f p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f gen_cpu=%.0f "
-                        + "broker_cpu=%.0f broker_rss_start_kb=%d broker_rss_kb=%d%n",
+                        + "broker_cpu=%.0f broker_rss_start_kb=%d broker_rss_kb=%d transport=%s pace_lag_max_us=%.1f "
+                        + "warmup_s=%.1f lat_n=%d%n",
                 reason, cfg.version(), cfg.persistent ? 1 : 0, cfg.pubs, cfg.subs, cfg.qos, cfg.size, window, sent,
                 acked, errors, expected, received, unique, lost, dups, reordered, foreign, dropped, ackS, recvS, ackRate,
                 recvRate, mbps, pct(lat, 50), pct(lat, 90), pct(lat, 99), pct(lat, 99.9), lat.getMaxValue() / 1e3,
-                genCpu, brokerCpu, rss0, rss1);
+                genCpu, brokerCpu, rss0, rss1, Net.TRANSPORT, paceLag / 1e3,
+                cfg.warmupS, lat.getTotalCount());
         boolean bad = !reason.equals("complete") || dups > 0 || errors > 0 || dropped > 0
                 || (cfg.qos > 0 && lost > 0);
         return bad ? 1 : 0;

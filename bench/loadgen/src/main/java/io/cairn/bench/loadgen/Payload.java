@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 
 /**
  * The layout of a test message: publisher index, sequence, send time ({@link System#nanoTime()}, the
- * same clock at the subscribers since both run in this process) and a marker, then padding.
+ * same clock at the subscribers since both run in this process) and a marker, then zero padding.
+ * {@link Publisher} writes the marker once into its packet template and {@link #set} the rest per
+ * message; {@link Subscriber} reads them in place from the received buffer.
  * Stateless; safe from any thread.
  */
 final class Payload {
@@ -13,24 +15,34 @@ final class Payload {
 
     private Payload() {}
 
-    static void write(ByteBuf buf, int publisher, long seq, long sendNanos, int size) {
-        buf.writeInt(publisher).writeLong(seq).writeLong(sendNanos).writeInt(MAGIC);
-        buf.writeZero(size - HEADER);
+    /** The offset of the marker in a payload: where the publisher writes it into a template. */
+    static final int MAGIC_OFFSET = 20;
+
+    static int magic() {
+        return MAGIC;
     }
 
-    static boolean valid(ByteBuf p) {
-        return p.readableBytes() >= HEADER && p.getInt(p.readerIndex() + 20) == MAGIC;
+    /** Whether {@code buf[off, end)} is one of our payloads. */
+    static boolean valid(ByteBuf buf, int off, int end) {
+        return end - off >= HEADER && buf.getInt(off + MAGIC_OFFSET) == MAGIC;
     }
 
-    static int publisher(ByteBuf p) {
-        return p.getInt(p.readerIndex());
+    static int publisher(ByteBuf buf, int off) {
+        return buf.getInt(off);
     }
 
-    static long seq(ByteBuf p) {
-        return p.getLong(p.readerIndex() + 4);
+    static long seq(ByteBuf buf, int off) {
+        return buf.getLong(off + 4);
     }
 
-    static long sendNanos(ByteBuf p) {
-        return p.getLong(p.readerIndex() + 12);
+    static long sendNanos(ByteBuf buf, int off) {
+        return buf.getLong(off + 12);
+    }
+
+    /** Writes publisher, sequence and send time into a payload at {@code off} whose marker is already there. */
+    static void set(ByteBuf buf, int off, int publisher, long seq, long sendNanos) {
+        buf.setInt(off, publisher);
+        buf.setLong(off + 4, seq);
+        buf.setLong(off + 12, sendNanos);
     }
 }

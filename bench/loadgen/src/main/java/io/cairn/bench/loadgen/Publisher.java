@@ -2,41 +2,53 @@ package io.cairn.bench.loadgen;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
-import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
-import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttProperties;
-import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
-import io.netty.handler.codec.mqtt.MqttQoS;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Publishes sequence-numbered messages on PREFIX/index, keeping at most {@code window} QoS 1/2
- * messages unacknowledged, optionally at a fixed rate and within {@code --max-backlog} of its
- * slowest subscriber. Full QoS 2 flow: PUBLISH, PUBREC, PUBREL, PUBCOMP.
+ * messages unacknowledged, optionally at a fixed rate (woken at each scheduled time by an event-loop
+ * timer on epoll, by the {@link Pacer} thread on NIO) and within {@code --max-backlog} of its slowest subscriber. Full QoS 2 flow: PUBLISH,
+ * PUBREC, PUBREL, PUBCOMP.
+ *
+ * <p>Hot path: the whole PUBLISH packet (fixed header, topic, packet id, 5.0 property length,
+ * payload marker and padding) is built once as a template; each message copies it into the current
+ * batch buffer and sets only the packet id and the payload's publisher, sequence and send time. One
+ * buffer holds the messages of one pump (up to 64 KiB) and is written with the void promise; one
+ * flush per pump.
  *
  * <p>Threading: {@link #pump} and the handlers run on the channel's event loop only; subscribers
- * (other event loops) wake a publisher stalled on the backlog through {@link #wakeIfBlocked}, which
- * hops onto its event loop. Counters are volatile with a single writer so the main thread can
- * watch progress.
+ * (other event loops) wake a publisher stalled on the backlog through {@link #wakeIfBlocked}, and the
+ * pacer through {@link #paceWake}; both hop onto its event loop. Counters are volatile with a single
+ * writer so the main thread can watch progress.
  */
 final class Publisher extends Conn {
     private static final int BURST = 512; // messages per pump before yielding to reads
+    private static final int BATCH_BYTES = 64 * 1024; // at most this much in one written buffer (unless one message is larger)
 
     final int index;
-    private final String topic;
-    private final MqttFixedHeader publishHeader;
     private final Subscriber[] audience; // subscribers that receive this publisher (for the backlog)
     private final LoadRun run;
     private final double nanosPerMsg; // 0: as fast as the window allows
     private final AtomicBoolean backlogBlocked = new AtomicBoolean();
+    private final AtomicBoolean paceQueued = new AtomicBoolean();
+    private final Runnable pumpTask = this::pump;
+    private final Runnable paceTask = () -> {
+        paceQueued.set(false);
+        pump();
+    };
+    private final byte[] template; // one whole PUBLISH packet
+    private final int idOffset; // packet id in the template, -1 for QoS 0
+    private final int payloadOffset;
     private int nextPacketId = 1;
+    private boolean timerPending; // rate mode on epoll: a timer task is scheduled
+    private final Runnable timerTask = () -> {
+        timerPending = false;
+        pump();
+    };
     private long backlogLow;
-    private boolean timerPending;
     private int window; // the configured window, lowered to the broker's Receive Maximum
 
     volatile long sent;
@@ -44,15 +56,38 @@ final class Publisher extends Conn {
     volatile long lastAckNanos;
     volatile long errors; // 5.0 PUBACK/PUBREC with a reason code >= 0x80
     volatile boolean finished; // no more messages will be sent
+    long maxLagNanos; // rate mode: the most a message was sent after its scheduled time (event loop only)
 
     Publisher(Config cfg, LoadRun run, int index, String clientId, Subscriber[] audience, Runnable onSettled) {
         super(cfg, clientId, null, onSettled);
         this.run = run;
         this.index = index;
-        this.topic = cfg.topicPrefix + "/" + index;
         this.audience = audience;
-        this.publishHeader = new MqttFixedHeader(MqttMessageType.PUBLISH, false, MqttQoS.valueOf(cfg.qos), false, 0);
         this.nanosPerMsg = cfg.rate > 0 ? 1e9 * cfg.pubs / cfg.rate : 0;
+
+        byte[] topic = (cfg.topicPrefix + "/" + index).getBytes(StandardCharsets.UTF_8);
+        int variable = 2 + topic.length + (cfg.qos > 0 ? 2 : 0) + (cfg.mqtt == 5 ? 1 : 0);
+        int remaining = variable + cfg.size;
+        int lenBytes = remaining < 128 ? 1 : remaining < 16_384 ? 2 : remaining < 2_097_152 ? 3 : 4;
+        template = new byte[1 + lenBytes + remaining];
+        int p = 0;
+        template[p++] = (byte) (0x30 | cfg.qos << 1);
+        for (int r = remaining; ; ) {
+            int b = r & 0x7F;
+            r >>>= 7;
+            template[p++] = (byte) (r > 0 ? b | 0x80 : b);
+            if (r == 0) break;
+        }
+        template[p++] = (byte) (topic.length >>> 8);
+        template[p++] = (byte) topic.length;
+        System.arraycopy(topic, 0, template, p, topic.length);
+        p += topic.length;
+        idOffset = cfg.qos > 0 ? p : -1;
+        if (cfg.qos > 0) p += 2;
+        if (cfg.mqtt == 5) template[p++] = 0; // no properties
+        payloadOffset = p;
+        int magic = Payload.magic();
+        for (int k = 0; k < 4; k++) template[p + Payload.MAGIC_OFFSET + k] = (byte) (magic >>> (24 - 8 * k));
     }
 
     /** Starts publishing; called from any thread once every connection is ready. */
@@ -63,7 +98,12 @@ final class Publisher extends Conn {
 
     /** Runs {@link #pump} on the event loop; from any thread (the main thread uses it to stop). */
     void wake() {
-        ctx.executor().execute(this::pump);
+        ctx.executor().execute(pumpTask);
+    }
+
+    /** The pacer's tick: a scheduled time has come. From the pacer thread; at most one queued at once. */
+    void paceWake() {
+        if (!finished && paceQueued.compareAndSet(false, true)) ctx.executor().execute(paceTask);
     }
 
     /** Sends what the window, the rate, the backlog and the socket allow, then flushes once. */
@@ -71,6 +111,7 @@ final class Publisher extends Conn {
         if (finished || !ctx.channel().isActive()) return;
         long now = System.nanoTime();
         int n = 0;
+        ByteBuf batch = null;
         while (ctx.channel().isWritable()) {
             long s = sent;
             if (s >= cfg.count || run.stopPublishing) {
@@ -81,35 +122,56 @@ final class Publisher extends Conn {
             if (nanosPerMsg > 0) {
                 long due = run.startNanos + (long) (s * nanosPerMsg);
                 if (due > now) {
-                    scheduleAt(due, now);
-                    break;
+                    now = System.nanoTime(); // the pacer may have woken us a little early
+                    if (due > now) { // not yet: wake at that time
+                        if (Net.PRECISE_TIMERS && !timerPending) {
+                            timerPending = true;
+                            ctx.executor().schedule(timerTask, due - now, TimeUnit.NANOSECONDS);
+                        } // else the pacer thread wakes us
+                        break;
+                    }
                 }
+                maxLagNanos = Math.max(maxLagNanos, now - due);
             }
             if (cfg.maxBacklog > 0 && s >= backlogLow + cfg.maxBacklog && backlogStalled(s)) break;
             if (n == BURST) {
-                ctx.executor().execute(this::pump); // let this loop's reads run
+                ctx.executor().execute(pumpTask); // let this loop's reads run
                 break;
             }
-            send(s, now);
+            if (batch == null || batch.writableBytes() < template.length) {
+                if (batch != null) ctx.write(batch, ctx.voidPromise());
+                batch = ctx.alloc().directBuffer(batchCapacity(s));
+            }
+            send(batch, s, nanosPerMsg > 0 ? System.nanoTime() : now);
             n++;
         }
+        if (batch != null) ctx.write(batch, ctx.voidPromise());
         if (n > 0) ctx.flush();
     }
 
-    private void send(long seq, long now) {
-        ByteBuf payload = ctx.alloc().buffer(cfg.size);
-        Payload.write(payload, index, seq, nanosPerMsg > 0 ? System.nanoTime() : now, cfg.size);
-        int packetId = 0;
+    /** Room for the messages this pump may still send (window, count, burst), within BATCH_BYTES. */
+    private int batchCapacity(long s) {
+        long room = BURST;
+        if (cfg.qos > 0) room = Math.min(room, window - (s - completed));
+        room = Math.min(room, cfg.count - s);
+        if (nanosPerMsg > 0) room = 1;
+        room = Math.max(1, Math.min(room, BATCH_BYTES / template.length));
+        return (int) room * template.length;
+    }
+
+    private void send(ByteBuf batch, long seq, long sendNanos) {
+        int base = batch.writerIndex();
+        batch.writeBytes(template);
         if (cfg.qos > 0) {
-            packetId = nextPacketId;
+            int packetId = nextPacketId;
             nextPacketId = packetId == 65535 ? 1 : packetId + 1; // window <= 65535: never still in use
+            batch.setShort(base + idOffset, packetId);
         }
-        ctx.write(new MqttPublishMessage(publishHeader,
-                new MqttPublishVariableHeader(topic, packetId, MqttProperties.NO_PROPERTIES), payload));
+        Payload.set(batch, base + payloadOffset, index, seq, sendNanos);
         sent = seq + 1;
         if (cfg.qos == 0) {
             completed = seq + 1;
-            lastAckNanos = now;
+            lastAckNanos = sendNanos;
         }
     }
 
@@ -135,40 +197,26 @@ final class Publisher extends Conn {
     /** Called by a subscriber after a batch of reads; cheap when this publisher is not stalled. */
     void wakeIfBlocked() {
         if (backlogBlocked.get() && backlogBlocked.compareAndSet(true, false)) {
-            ctx.executor().execute(this::pump);
+            ctx.executor().execute(pumpTask);
         }
-    }
-
-    private void scheduleAt(long due, long now) {
-        if (timerPending) return;
-        timerPending = true;
-        ctx.executor().schedule(() -> {
-            timerPending = false;
-            pump();
-        }, due - now, TimeUnit.NANOSECONDS);
     }
 
     @Override
-    protected void onPacket(MqttMessage m) {
-        switch (m.fixedHeader().messageType()) {
-            case PUBACK -> {
-                checkReason(m);
+    protected void onPacket(MqttMessage m) { } // setup phase only: nothing is published yet
+
+    @Override
+    protected void onAck(int type, int packetId, int reason) {
+        switch (type) {
+            case 4 -> { // PUBACK
+                if (reason >= 0x80) errors = errors + 1;
                 acked();
             }
-            case PUBREC -> {
-                checkReason(m);
-                int id = ((MqttMessageIdVariableHeader) m.variableHeader()).messageId();
-                ctx.write(new MqttMessage(new MqttFixedHeader(MqttMessageType.PUBREL, false, MqttQoS.AT_LEAST_ONCE,
-                        false, 0), MqttMessageIdVariableHeader.from(id)));
+            case 5 -> { // PUBREC
+                if (reason >= 0x80) errors = errors + 1;
+                reply(0x62, packetId); // PUBREL
             }
-            case PUBCOMP -> acked();
-            default -> { } // PINGRESP and the like
-        }
-    }
-
-    private void checkReason(MqttMessage m) {
-        if (m.variableHeader() instanceof MqttPubReplyMessageVariableHeader r && (r.reasonCode() & 0xFF) >= 0x80) {
-            errors = errors + 1;
+            case 7 -> acked(); // PUBCOMP
+            default -> { }
         }
     }
 
@@ -179,8 +227,9 @@ final class Publisher extends Conn {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        pump(); // acks opened the window: refill it, one flush for the batch
-        ctx.flush(); // the PUBRELs
+        writeReplies(); // the PUBRELs
+        pump(); // acks opened the window: refill it
+        ctx.flush(); // one flush for the batch
     }
 
     @Override

@@ -2,12 +2,7 @@ package io.cairn.bench.loadgen;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
-import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
-import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttQoS;
 import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -30,6 +25,7 @@ final class Subscriber extends Conn {
     private final long[] highest;
     private final AtomicLongArray seenNext; // per publisher: highest sequence seen + 1
     final Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    private final LoadRun run;
 
     volatile long received;
     volatile long unique;
@@ -39,8 +35,9 @@ final class Subscriber extends Conn {
     long bytes;
     volatile long lastRecvNanos;
 
-    Subscriber(Config cfg, String clientId, String filter, Publisher[] sources, Runnable onSettled) {
+    Subscriber(Config cfg, LoadRun run, String clientId, String filter, Publisher[] sources, Runnable onSettled) {
         super(cfg, clientId, filter, onSettled);
+        this.run = run;
         this.sources = sources;
         this.seen = new BitSet[cfg.pubs];
         this.highest = new long[cfg.pubs];
@@ -56,30 +53,49 @@ final class Subscriber extends Conn {
     }
 
     @Override
-    protected void onPacket(MqttMessage m) {
-        switch (m.fixedHeader().messageType()) {
-            case PUBLISH -> onPublish((MqttPublishMessage) m);
-            case PUBREL -> reply(MqttMessageType.PUBCOMP, m);
-            default -> { }
-        }
-    }
+    protected void onPacket(MqttMessage m) { } // setup phase only: nothing is published yet
 
-    private void onPublish(MqttPublishMessage m) {
+    @Override
+    protected void onPublish(int b0, ByteBuf buf, int off, int len) {
         long now = System.nanoTime();
-        ByteBuf p = m.payload();
+        int end = off + len;
+        int qos = (b0 >>> 1) & 3;
+        int p = off + 2 + buf.getUnsignedShort(off); // after the topic
+        int packetId = 0;
+        if (qos > 0) {
+            packetId = buf.getUnsignedShort(p);
+            p += 2;
+        }
+        if (cfg.mqtt == 5) { // skip the properties: a variable byte integer length, then the bytes
+            int propLen = 0;
+            int shift = 0;
+            int b;
+            do {
+                b = buf.getUnsignedByte(p++);
+                propLen |= (b & 0x7F) << shift;
+                shift += 7;
+            } while ((b & 0x80) != 0 && shift <= 21);
+            p += propLen;
+        }
+        if (p > end) {
+            fail("malformed PUBLISH");
+            return;
+        }
         received = received + 1;
         lastRecvNanos = now;
-        bytes += p.readableBytes();
-        int qos = m.fixedHeader().qosLevel().value();
-        if (qos == 1) reply(MqttMessageType.PUBACK, m);
-        else if (qos == 2) reply(MqttMessageType.PUBREC, m);
-        int pub = Payload.valid(p) ? Payload.publisher(p) : -1;
+        bytes += end - p;
+        if (qos == 1) reply(0x40, packetId); // PUBACK
+        else if (qos == 2) reply(0x50, packetId); // PUBREC
+        int pub = Payload.valid(buf, p, end) ? Payload.publisher(buf, p) : -1;
         if (pub < 0 || pub >= seen.length) {
             foreign++;
             return;
         }
-        long seq = Payload.seq(p);
-        latency.recordValue(Math.min(Math.max(0, now - Payload.sendNanos(p)), latency.getHighestTrackableValue()));
+        long seq = Payload.seq(buf, p);
+        long sendNanos = Payload.sendNanos(buf, p);
+        if (sendNanos - run.latencyFrom >= 0) { // sent after the --warmup period
+            latency.recordValue(Math.min(Math.max(0, now - sendNanos), latency.getHighestTrackableValue()));
+        }
         if (seen[pub].get((int) seq)) {
             dups++;
             return;
@@ -94,15 +110,14 @@ final class Subscriber extends Conn {
         }
     }
 
-    private void reply(MqttMessageType type, MqttMessage m) {
-        int id = m instanceof MqttPublishMessage pm ? pm.variableHeader().packetId()
-                : ((MqttMessageIdVariableHeader) m.variableHeader()).messageId();
-        ctx.write(new MqttMessage(new MqttFixedHeader(type, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                MqttMessageIdVariableHeader.from(id)));
+    @Override
+    protected void onAck(int type, int packetId, int reason) {
+        if (type == 6) reply(0x70, packetId); // PUBREL -> PUBCOMP
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        writeReplies();
         ctx.flush(); // one flush for the batch of acknowledgements
         for (Publisher p : sources) p.wakeIfBlocked();
     }

@@ -27,7 +27,7 @@
 #   ONLY="qos1 latency"  run only these scenarios
 #   OUT=DIR       raw loadgen output (default: bench/results/compare-<date>)
 #   CAIRN_PORT=18831 MOSQUITTO_PORT=18841
-#   LOADGEN_THREADS=2  the generator's event-loop threads (-T)
+#   LOADGEN_THREADS=1  the generator's event-loop threads (-T; 1 as in crosscheck.sh, where it was checked)
 # Hold the machine-wide lock while measuring:  flock /tmp/cairn-bench.lock bench/compare.sh
 # Every measurement is bounded: publishing time (10 s), drain 10 s, idle 5 s, hard limit 40 s, and
 # timeout(1) around the generator. A RUNS=3 run takes about 15 minutes.
@@ -64,7 +64,7 @@ ARGS[qos2]="pubsub -P 4 -S 1 -Q 2 -s 64 --max-backlog 1000 $LIMITS"
 DESC[fanout]="fan-out QoS 1, 1 -> 50, 64 B (delivered msg/s)"
 ARGS[fanout]="pubsub -P 1 -S 50 --sub-mode exact -Q 1 -s 64 --max-backlog 1000 $LIMITS"
 DESC[latency]="latency QoS 1, 1 -> 1, 5,000 msg/s (p50 / p99)"
-ARGS[latency]="pubsub -P 1 -S 1 -Q 1 -s 64 -r 5000 $LIMITS"
+ARGS[latency]="pubsub -P 1 -S 1 -Q 1 -s 64 -r 5000 --warmup 2 $LIMITS"
 DESC[idle]="$CONNS idle connections (RSS per connection)"
 ARGS[idle]="conn -c $CONNS --parallel 100 --settle 2 --hold 1 --connect-timeout 60"
 DESC[large]="256 KiB payloads, QoS 1, 1 -> 1 (acked msg/s, MB/s)"
@@ -82,12 +82,17 @@ fmt() { # 1234567 -> 1,234,567; decimals kept for small values
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
+warm_up() { # warm_up PORT: 3 s of QoS 1 fan-in, not recorded, so the first measurement meets a warm JIT
+    "$HERE/loadgen.sh" pubsub -P 4 -S 1 -Q 1 -s 64 -d 3 --drain 5 --idle 5 --timeout 20 -p "$1" -V 5 \
+        --persistent -T 1 -q >/dev/null 2>&1 || true
+}
+
 run_one() { # run_one cairn|mosquitto SCENARIO RUN# -> RESULT line
     local who=$1 s=$2 i=$3 port pid out
     if [ "$who" = cairn ]; then port=$CPORT pid=$CPID; else port=$MPORT pid=$MPID; fi
     # shellcheck disable=SC2086
     out=$(timeout -k 5 120 "$HERE/loadgen.sh" \
-        ${ARGS[$s]} -p "$port" -V 5 --persistent -T "${LOADGEN_THREADS:-2}" -b "$pid" 2>&1)
+        ${ARGS[$s]} -p "$port" -V 5 --persistent -T "${LOADGEN_THREADS:-1}" -b "$pid" 2>&1)
     printf '## %s run %s: %s\n%s\n' "$who" "$i" "${ARGS[$s]}" "$out" >>"$OUT/$s.log"
     out=$(grep '^RESULT' <<<"$out" | tail -n 1)
     echo "${out:-RESULT status=no-result lost=-1 dup=-1}"
@@ -128,12 +133,14 @@ for s in $ALL; do
     C[$s]="" M[$s]=""
     for i in $(seq 1 "$RUNS"); do
         if [ "$s" = idle ]; then stop_cairn; stop_mosquitto; start_cairn; start_mosquitto; sleep 1; fi
-        [ -n "$CPID" ] || start_cairn
-        [ -n "$MPID" ] || start_mosquitto
-        rc=$(run_one cairn "$s" "$i"); C[$s]+="$rc"$'\n'
-        echo "$s run $i cairn:     $rc" >&2
-        rm=$(run_one mosquitto "$s" "$i"); M[$s]+="$rm"$'\n'
-        echo "$s run $i mosquitto: $rm" >&2
+        [ -n "$CPID" ] || { start_cairn; warm_up "$CPORT"; }
+        [ -n "$MPID" ] || { start_mosquitto; warm_up "$MPORT"; }
+        # the broker measured first alternates by run, so neither always meets the other's leftovers
+        for who in $( ((i % 2)) && echo cairn mosquitto || echo mosquitto cairn); do
+            r=$(run_one "$who" "$s" "$i")
+            if [ "$who" = cairn ]; then C[$s]+="$r"$'\n'; else M[$s]+="$r"$'\n'; fi
+            printf '%s run %s %-10s %s\n' "$s" "$i" "$who:" "$r" >&2
+        done
         if [ "$s" = idle ]; then stop_cairn; stop_mosquitto; fi
     done
 done

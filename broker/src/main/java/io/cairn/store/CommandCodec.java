@@ -54,7 +54,12 @@ public final class CommandCodec {
      * no exact-size copy. Sized from the command, so that a payload is not copied again as it grows.
      */
     static Wire.Writer write(Command c) {
-        Wire.Writer w = new Wire.Writer(capacity(c));
+        return write(c, 0);
+    }
+
+    /** As {@link #write(Command)}, the body starting at {@code room} in the writer's array (for a record header). */
+    static Wire.Writer write(Command c, int room) {
+        Wire.Writer w = new Wire.Writer(capacity(c), room);
         w.str(c.clientId());
         c.accept(new BodyWriter(w));
         return w;

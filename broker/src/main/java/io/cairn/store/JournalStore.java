@@ -102,8 +102,9 @@ public final class JournalStore implements Store {
     public void commit(List<Command> commands, Runnable onDurable) {
         long bytes = 0;
         for (Command c : commands) {
-            Wire.Writer body = CommandCodec.write(c);
-            journal.append(CommandCodec.type(c), body.array(), body.length());
+            // encoded behind room for the record header: the journal writes a large body from this array
+            Wire.Writer body = CommandCodec.write(c, Journal.BODY_OFFSET);
+            journal.appendPlaced(CommandCodec.type(c), body.array(), body.length());
             bytes += body.length() + 9;
         }
         bytesSinceSnapshot += bytes;

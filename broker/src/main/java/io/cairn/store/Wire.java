@@ -101,6 +101,17 @@ final class Wire {
             return buf;
         }
 
+        /** Starts again at the room, keeping the array (a writer reused for bodies that are copied on). */
+        Writer reset() {
+            pos = room;
+            return this;
+        }
+
+        /** The array's size, room included. */
+        int capacity() {
+            return buf.length;
+        }
+
         /** Bytes written, not counting the room. */
         int length() {
             return pos - room;

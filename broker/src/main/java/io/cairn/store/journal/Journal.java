@@ -125,6 +125,11 @@ public final class Journal implements AutoCloseable {
         return buffer.append(type, body, length);
     }
 
+    /** Appends a record whose body is {@code body[from, from + length)} (copied into the batch). */
+    public long append(int type, byte[] body, int from, int length) {
+        return buffer.append(type, body, from, length);
+    }
+
     /**
      * Appends a record whose body the caller encoded into {@code array[BODY_OFFSET, BODY_OFFSET + length)},
      * leaving room for the record's header: a large body is written from that array, not copied, so the

@@ -9,8 +9,10 @@ import java.util.concurrent.ArrayBlockingQueue;
  * the writer seals them later); a large record placed by its encoder with room for the header
  * ({@link #appendPlaced}) is kept in its own array, not copied, so a payload is not copied between the
  * command's encoding and the write. {@link #take} closes the batch for the {@link GroupCommitWriter}
- * and starts the next one; chunks come back through {@link #recycle} once their records are forced,
- * so a steady load allocates no chunk per commit.
+ * and starts the next one, in the same chunk: consecutive small batches share one. A chunk the
+ * producer has left is named by the batch that was open then ({@link Batch#retired}): once that batch
+ * is forced, every record in the chunk is, and the writer gives it back ({@link #recycle}), so a
+ * steady load allocates no chunk per commit.
  *
  * <p>Threading: {@link #append}, {@link #appendPlaced}, {@link #take} and {@link #lastSeq} belong to
  * the one producer thread (the session engine); {@link #recycle} is called by the writer thread (the
@@ -27,14 +29,19 @@ final class RecordBuffer {
 
     /**
      * A closed batch: records {@code firstSeq, firstSeq + 1, ...}; record {@code i} is
-     * {@code arrays[i][starts[i], starts[i] + sizes[i])}. {@code onDurable} runs once they, and every
-     * earlier batch, are durable.
+     * {@code arrays[i][starts[i], starts[i] + sizes[i])}; {@code retired}: chunks the producer left while
+     * this batch was open, free for reuse once it is durable. {@code onDurable} runs once its records,
+     * and every earlier batch, are durable.
      */
-    record Batch(byte[][] arrays, int[] starts, int[] sizes, int count, long firstSeq, Runnable onDurable) {}
+    record Batch(byte[][] arrays, int[] starts, int[] sizes, int count, byte[][] retired, long firstSeq,
+                 Runnable onDurable) {}
+
+    private static final byte[][] NONE = new byte[0][];
 
     private final ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(POOLED_CHUNKS);
     private byte[] chunk;
     private int used;
+    private final java.util.ArrayList<byte[]> retired = new java.util.ArrayList<>();
     private byte[][] arrays = new byte[256][];
     private int[] starts = new int[256];
     private int[] sizes = new int[256];
@@ -58,7 +65,8 @@ final class RecordBuffer {
         return append(type, body, 0, length);
     }
 
-    private long append(int type, byte[] body, int from, int length) {
+    /** Appends a record whose body is {@code body[from, from + length)} (copied here). */
+    long append(int type, byte[] body, int from, int length) {
         int need = SegmentScan.size(length);
         if (chunk == null || used + need > chunk.length) {
             newChunk(need);
@@ -78,27 +86,26 @@ final class RecordBuffer {
             return append(type, array, Journal.BODY_OFFSET, length);
         }
         add(array, 0, SegmentScan.placeHeader(array, 0, type, length));
-        chunk = null; // a chunk's records stay consecutive, so that it is given back once (UnforcedRecords#clear)
         return ++lastSeq;
     }
 
-    /** Closes the current batch and hands it over: its chunks now belong to the batch. */
+    /**
+     * Closes the current batch and hands it over. Its records' bytes are no longer touched here; the
+     * next batch goes on in the rest of the current chunk.
+     */
     Batch take(Runnable onDurable) {
         Batch b = new Batch(Arrays.copyOf(arrays, count), Arrays.copyOf(starts, count), Arrays.copyOf(sizes, count),
-                count, batchFirstSeq, onDurable);
+                count, retired.isEmpty() ? NONE : retired.toArray(NONE), batchFirstSeq, onDurable);
         Arrays.fill(arrays, 0, count, null); // the batch's arrays are not ours to keep alive
-        chunk = null; // the next record starts a chunk of its own: this one may go to the writer
-        used = 0;
+        retired.clear();
         count = 0;
         batchFirstSeq = lastSeq + 1;
         return b;
     }
 
-    /** Gives back a chunk whose records are durable (writer thread); others are left to the collector. */
+    /** Gives back a retired chunk whose records are durable (writer thread); a full free list drops it. */
     void recycle(byte[] array) {
-        if (array.length == CHUNK) {
-            free.offer(array); // full: dropped
-        }
+        free.offer(array);
     }
 
     /** Sequence number of the last record appended. */
@@ -107,6 +114,9 @@ final class RecordBuffer {
     }
 
     private void newChunk(int need) {
+        if (chunk != null && chunk.length == CHUNK) {
+            retired.add(chunk); // its last record is in this batch or an earlier one
+        }
         byte[] pooled = need <= CHUNK ? free.poll() : null;
         chunk = pooled != null ? pooled : new byte[Math.max(CHUNK, need)];
         used = 0;

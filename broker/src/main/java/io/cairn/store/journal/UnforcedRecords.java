@@ -2,12 +2,13 @@ package io.cairn.store.journal;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Collections;
 
 /**
  * The records written (or about to be) since the last successful force, in order: what the
  * {@link GroupCommitWriter} writes again into a fresh segment after a failed write or force, because
  * the kernel may have dropped the pages it had. It keeps the batches' arrays themselves (no copy) and
- * gives their chunks back to the {@link RecordBuffer} once they are forced.
+ * gives the chunks they retired back to the {@link RecordBuffer} once they are forced.
  *
  * <p>Threading: owned by the writer thread ({@code cairn-journal}); not thread-safe.
  */
@@ -21,6 +22,7 @@ final class UnforcedRecords {
     private long[] ends = new long[256];
     private int count;
     private long firstSeq;
+    private final java.util.ArrayList<byte[]> retired = new java.util.ArrayList<>();
 
     /** Records whose chunks go back to {@code owner} once forced. */
     UnforcedRecords(RecordBuffer owner) {
@@ -39,6 +41,7 @@ final class UnforcedRecords {
             sizes = Arrays.copyOf(sizes, n);
             ends = Arrays.copyOf(ends, n);
         }
+        Collections.addAll(retired, b.retired());
         for (int i = 0; i < b.count(); i++) {
             arrays[count] = b.arrays()[i];
             starts[count] = b.starts()[i];
@@ -87,15 +90,14 @@ final class UnforcedRecords {
         return out;
     }
 
-    /** Forgets every record (they are durable) and gives their chunks back. */
+    /** Forgets every record (they are durable) and gives back the chunks retired by their batches. */
     void clear() {
-        for (int i = 0; i < count; i++) {
-            if (i + 1 == count || arrays[i + 1] != arrays[i]) {
-                owner.recycle(arrays[i]); // once per chunk: its records are consecutive
-            }
-            arrays[i] = null;
-        }
+        Arrays.fill(arrays, 0, count, null);
         count = 0;
+        for (byte[] chunk : retired) {
+            owner.recycle(chunk); // every record in it was in a batch up to the one that retired it
+        }
+        retired.clear();
     }
 
     private int runs(int from, int to) {

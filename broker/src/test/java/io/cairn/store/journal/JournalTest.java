@@ -80,9 +80,9 @@ class JournalTest {
         Random random = new Random(7);
         CountDownLatch done = new CountDownLatch(1);
         try (Journal j = Journal.open(options(files, 256 * 1024), 0, (s, t, b) -> { })) {
-            for (int batch = 0; batch < 300; batch++) {
+            for (int batch = 0; batch < 600; batch++) { // small records fill several chunks, recycled as they go
                 for (int r = 0; r < batch % 5; r++) {
-                    byte[] body = new byte[random.nextBoolean() ? 1 + random.nextInt(200) : 8_000 + random.nextInt(60_000)];
+                    byte[] body = new byte[random.nextBoolean() ? 1 + random.nextInt(3_000) : 8_000 + random.nextInt(60_000)];
                     random.nextBytes(body);
                     bodies.add(body);
                     long seq = bodies.size();

@@ -54,7 +54,28 @@ public final class CommandCodec {
      * no exact-size copy. Sized from the command, so that a payload is not copied again as it grows.
      */
     static Wire.Writer write(Command c) {
-        Wire.Writer w = new Wire.Writer(capacity(c));
+        return write(c, 0);
+    }
+
+    /** As {@link #write(Command)}, the body starting at {@code room} in the writer's array (for a record header). */
+    static Wire.Writer write(Command c, int room) {
+        return write(c, new Wire.Writer(capacity(c), room));
+    }
+
+    /**
+     * As {@link #write(Command, int)}, into {@code scratch} (reset, with its room) when the command is
+     * small, so that a small record allocates no writer; a large one gets a writer of its own, which
+     * the journal may keep. The result is {@code scratch} or that new writer.
+     */
+    static Wire.Writer write(Command c, int room, Wire.Writer scratch) {
+        int capacity = capacity(c);
+        return write(c, capacity <= SCRATCH_UP_TO ? scratch.reset() : new Wire.Writer(capacity, room));
+    }
+
+    /** Commands estimated at most this large are encoded into a reused writer. */
+    static final int SCRATCH_UP_TO = 4096;
+
+    private static Wire.Writer write(Command c, Wire.Writer w) {
         w.str(c.clientId());
         c.accept(new BodyWriter(w));
         return w;

@@ -49,6 +49,8 @@ public final class JournalStore implements Store {
     /** Record bytes not durable yet: at most a sixteenth of the heap (64 MiB at most) before the engine waits. */
     private final PendingBytes pending =
             new PendingBytes(Math.min(64L << 20, Math.max(1L << 20, Runtime.getRuntime().maxMemory() / 16)));
+    /** Engine thread: small record bodies are encoded here and copied into the journal's batch. */
+    private Wire.Writer scratch = new Wire.Writer(CommandCodec.SCRATCH_UP_TO, Journal.BODY_OFFSET);
     private volatile long snapshotSeq; // written by the snapshot thread, read by the engine thread
 
     public JournalStore(Path dir, Journal.Mode mode, long flushIntervalMs, long segmentSize) {
@@ -102,9 +104,7 @@ public final class JournalStore implements Store {
     public void commit(List<Command> commands, Runnable onDurable) {
         long bytes = 0;
         for (Command c : commands) {
-            Wire.Writer body = CommandCodec.write(c);
-            journal.append(CommandCodec.type(c), body.array(), body.length());
-            bytes += body.length() + 9;
+            bytes += journal(c) + 9;
         }
         bytesSinceSnapshot += bytes;
         if (bytes == 0) {
@@ -120,6 +120,24 @@ public final class JournalStore implements Store {
         if (bytesSinceSnapshot >= SNAPSHOT_EVERY_BYTES) {
             snapshot();
         }
+    }
+
+    /**
+     * Journals one command: a small body through the reused scratch writer (copied into the batch); a
+     * large one encoded behind room for the record header, in an array the journal writes from
+     * without a copy. Returns the body's length.
+     */
+    private int journal(Command c) {
+        Wire.Writer body = CommandCodec.write(c, Journal.BODY_OFFSET, scratch);
+        if (body == scratch) {
+            journal.append(CommandCodec.type(c), body.array(), Journal.BODY_OFFSET, body.length());
+            if (scratch.capacity() > 1 << 16) { // grown by an estimate gone wrong: do not keep it
+                scratch = new Wire.Writer(CommandCodec.SCRATCH_UP_TO, Journal.BODY_OFFSET);
+            }
+        } else {
+            journal.appendPlaced(CommandCodec.type(c), body.array(), body.length());
+        }
+        return body.length();
     }
 
     /**

@@ -26,9 +26,17 @@ final class Wire {
     static final class Writer {
         private byte[] buf;
         private int pos;
+        private final int room;
 
         Writer(int capacity) {
-            buf = new byte[Math.max(16, capacity)];
+            this(capacity, 0);
+        }
+
+        /** A writer whose output starts at {@code room} in its array: the space before is the caller's (a record header). */
+        Writer(int capacity, int room) {
+            buf = new byte[room + Math.max(16, capacity)];
+            pos = room;
+            this.room = room;
         }
 
         private void ensure(int n) {
@@ -85,16 +93,28 @@ final class Wire {
         }
 
         byte[] toByteArray() {
-            return Arrays.copyOf(buf, pos);
+            return Arrays.copyOfRange(buf, room, pos);
         }
 
-        /** The writer's own array (valid up to {@link #length}): for a caller that copies it anyway. */
+        /** The writer's own array (the output from the room on, {@link #length} bytes): for a caller that copies or keeps it. */
         byte[] array() {
             return buf;
         }
 
+        /** Starts again at the room, keeping the array (a writer reused for bodies that are copied on). */
+        Writer reset() {
+            pos = room;
+            return this;
+        }
+
+        /** The array's size, room included. */
+        int capacity() {
+            return buf.length;
+        }
+
+        /** Bytes written, not counting the room. */
         int length() {
-            return pos;
+            return pos - room;
         }
     }
 

@@ -24,6 +24,16 @@ public interface FileLayer {
     interface LogFile extends AutoCloseable {
         void write(ByteBuffer src, long position) throws IOException;
 
+        /** Writes {@code srcs} one after the other from {@code position}; one gathering write where the layer can. */
+        default void write(ByteBuffer[] srcs, long position) throws IOException {
+            long p = position;
+            for (ByteBuffer b : srcs) {
+                int n = b.remaining();
+                write(b, p);
+                p += n;
+            }
+        }
+
         int read(ByteBuffer dst, long position) throws IOException;
 
         /** Makes every byte written so far durable (fdatasync). */
@@ -62,6 +72,23 @@ public interface FileLayer {
                     long p = position;
                     while (src.hasRemaining()) {
                         p += ch.write(src, p);
+                    }
+                }
+
+                /** Only the writer thread writes, so the channel's position is ours to move. */
+                @Override
+                public void write(ByteBuffer[] srcs, long position) throws IOException {
+                    if (srcs.length == 1) {
+                        write(srcs[0], position);
+                        return;
+                    }
+                    ch.position(position);
+                    long left = 0;
+                    for (ByteBuffer b : srcs) {
+                        left += b.remaining();
+                    }
+                    while (left > 0) {
+                        left -= ch.write(srcs);
                     }
                 }
 

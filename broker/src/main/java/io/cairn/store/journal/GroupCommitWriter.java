@@ -62,13 +62,17 @@ final class GroupCommitWriter {
     private volatile long failures;
 
     // writer thread only
-    private final UnforcedRecords unforced = new UnforcedRecords();
+    private final UnforcedRecords unforced;
     private int written; // index in unforced of the first record not yet in the current file
     private long lastForceNanos = System.nanoTime();
 
-    /** A writer of {@code segments}, whose records up to {@code lastSeq} are durable; {@link #start} runs it. */
-    GroupCommitWriter(Journal.Options options, SegmentFiles segments, long lastSeq) {
+    /**
+     * A writer of {@code segments}, whose records up to {@code lastSeq} are durable, that gives the
+     * chunks of forced records back to {@code producer}; {@link #start} runs it.
+     */
+    GroupCommitWriter(Journal.Options options, SegmentFiles segments, long lastSeq, RecordBuffer producer) {
         this.options = options;
+        this.unforced = new UnforcedRecords(producer);
         this.segments = segments;
         this.durableSeq = lastSeq;
         this.thread = new Thread(this::run, "cairn-journal");
@@ -247,7 +251,7 @@ final class GroupCommitWriter {
         int records = 0;
         for (RecordBuffer.Batch b : group) {
             unforced.add(b);
-            records += b.starts().length;
+            records += b.count();
         }
         options.stats().groupCommitRecords.record(records);
         try {

@@ -77,6 +77,9 @@ public final class Journal implements AutoCloseable {
     /** What recovery found. */
     public record Recovered(long records, long lastSeq, int segments, long tornBytes) {}
 
+    /** Where a body starts in an array given to {@link #appendPlaced}: the room for the record's header. */
+    public static final int BODY_OFFSET = SegmentScan.HEADER + 1;
+
     private final Recovered recovered;
     private final RecordBuffer buffer;
     private final SegmentFiles segments;
@@ -86,7 +89,7 @@ public final class Journal implements AutoCloseable {
         this.recovered = opened.recovered();
         this.buffer = new RecordBuffer(recovered.lastSeq());
         this.segments = new SegmentFiles(options, opened.older(), opened.current());
-        this.writer = new GroupCommitWriter(options, segments, recovered.lastSeq());
+        this.writer = new GroupCommitWriter(options, segments, recovered.lastSeq(), buffer);
         this.writer.start();
     }
 
@@ -120,6 +123,20 @@ public final class Journal implements AutoCloseable {
     /** Appends a record whose body is the first {@code length} bytes of {@code body} (copied into the batch). */
     public long append(int type, byte[] body, int length) {
         return buffer.append(type, body, length);
+    }
+
+    /** Appends a record whose body is {@code body[from, from + length)} (copied into the batch). */
+    public long append(int type, byte[] body, int from, int length) {
+        return buffer.append(type, body, from, length);
+    }
+
+    /**
+     * Appends a record whose body the caller encoded into {@code array[BODY_OFFSET, BODY_OFFSET + length)},
+     * leaving room for the record's header: a large body is written from that array, not copied, so the
+     * caller must not touch the array again.
+     */
+    public long appendPlaced(int type, byte[] array, int length) {
+        return buffer.appendPlaced(type, array, length);
     }
 
     /** Closes the current batch; {@code onDurable} runs once it and every earlier batch are durable. */

@@ -105,10 +105,13 @@ final class SegmentFiles implements AutoCloseable {
         return current.forcedEnd;
     }
 
-    /** Writes {@code data} at the end of the current segment, with one positional write. */
-    void append(ByteBuffer data) throws IOException {
+    /** Writes {@code data}, one buffer after the other, at the end of the current segment (one gathering write). */
+    void append(ByteBuffer[] data) throws IOException {
         long at = current.end;
-        int bytes = data.remaining();
+        long bytes = 0;
+        for (ByteBuffer b : data) {
+            bytes += b.remaining();
+        }
         current.end += bytes;
         current.file.write(data, at);
         stats.journalBytesWritten.add(bytes); // after the write: a failed one wrote nothing we can count on

@@ -201,9 +201,19 @@ final class SegmentScan {
 
     /** As {@link #place(byte[], int, int, byte[])} with the body in the first {@code length} bytes of {@code body}. */
     static int place(byte[] out, int off, int type, byte[] body, int length) {
+        return place(out, off, type, body, 0, length);
+    }
+
+    /** As {@link #place(byte[], int, int, byte[])} with the body in {@code body[from, from + length)}. */
+    static int place(byte[] out, int off, int type, byte[] body, int from, int length) {
+        System.arraycopy(body, from, out, off + HEADER + 1, length);
+        return placeHeader(out, off, type, length);
+    }
+
+    /** Places the length and type of a record whose body of {@code length} bytes is already in place. */
+    static int placeHeader(byte[] out, int off, int type, int length) {
         writeInt(out, off, length + 1);
         out[off + HEADER] = (byte) type;
-        System.arraycopy(body, 0, out, off + HEADER + 1, length);
         return size(length);
     }
 

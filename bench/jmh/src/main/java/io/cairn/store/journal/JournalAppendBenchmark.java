@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * {@link Command.Publish} (QoS 1, three QoS 1 routes) to its record body, and that plus
  * {@link RecordBuffer#append} (package-private, hence this class lives in the broker's package on the
  * class path: no broker code changed), which copies the body into the current batch. A batch is
- * taken every 64 records as a commit would (the engine commits once per event-loop batch), so the
- * buffer's growth and the fresh array per batch are counted, amortised. The writer thread, the
+ * taken every 64 records as a commit would (the engine commits once per event-loop batch); with no
+ * writer to give chunks back, a fresh 64 KiB chunk per 64 KiB of records is counted, amortised (the
+ * broker reuses them once forced). The writer thread, the
  * write and the force are not part of it: see {@link JournalForceBenchmark}.
  */
 @State(Scope.Thread)

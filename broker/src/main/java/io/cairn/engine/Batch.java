@@ -72,6 +72,10 @@ final class Batch {
         }
         List<Command> durable = List.copyOf(commands);
         commands.clear();
+        if (touched.isEmpty() && onlyCompletions(durable)) {
+            store.commitUnawaited(durable); // no packet waits on it: no force of its own
+            return;
+        }
         List<Runnable> releases = new ArrayList<>(touched.size());
         for (Connection c : touched) {
             releases.add(releaseOf(c));
@@ -82,6 +86,19 @@ final class Batch {
                 r.run();
             }
         });
+    }
+
+    /**
+     * Whether every command is a subscriber's final acknowledgement: lost in a crash, the message is
+     * delivered again (QoS 1, DUP) or its PUBREL is sent again (QoS 2), as the protocol allows.
+     */
+    private static boolean onlyCompletions(List<Command> durable) {
+        for (Command c : durable) {
+            if (!(c instanceof Command.CompleteOutbound)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Runnable releaseOf(Connection c) {

@@ -101,6 +101,21 @@ public final class JournalStore implements Store {
     }
 
     @Override
+    public void commitUnawaited(List<Command> commands) {
+        long bytes = 0;
+        for (Command c : commands) {
+            bytes += journal(c) + 9;
+        }
+        bytesSinceSnapshot += bytes;
+        long held = bytes;
+        pending.acquire(held);
+        journal.commitUnawaited(() -> pending.release(held));
+        if (bytesSinceSnapshot >= SNAPSHOT_EVERY_BYTES) {
+            snapshot();
+        }
+    }
+
+    @Override
     public void commit(List<Command> commands, Runnable onDurable) {
         long bytes = 0;
         for (Command c : commands) {

@@ -35,6 +35,16 @@ public interface Store extends AutoCloseable {
      */
     void commit(List<Command> commands, Runnable onDurable);
 
+    /**
+     * Makes {@code commands} durable soon, without a force of their own: for commands whose loss in a
+     * crash costs only a redelivery the protocol allows, and on which no packet waits (a
+     * subscriber's PUBACK or PUBCOMP, {@link Command.CompleteOutbound}). A later {@link #commit}
+     * makes them durable with its own commands.
+     */
+    default void commitUnawaited(List<Command> commands) {
+        commit(commands, () -> { });
+    }
+
     /** False while writes fail: nothing new is accepted from clients that can be told so. */
     default boolean healthy() {
         return true;

@@ -42,6 +42,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class GroupCommitWriter {
 
+    /**
+     * In SYNC mode, how long a written batch that nobody awaits (a subscriber's final acknowledgement:
+     * lost in a crash, the message is only delivered again) may wait for a force.
+     */
+    static final long UNAWAITED_FORCE_MS = 10;
+
     // logged as the journal, the name operators and log configurations know
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
 
@@ -55,6 +61,7 @@ final class GroupCommitWriter {
     private final Condition forced = lock.newCondition();
     private final ArrayDeque<RecordBuffer.Batch> pending = new ArrayDeque<>();
     private final List<Long> deleteRequests = new ArrayList<>();
+    private boolean awaitedPending; // some pending batch is awaited: the group must be forced (SYNC)
     private boolean closing;
     private boolean done;
     private volatile long durableSeq;
@@ -64,6 +71,7 @@ final class GroupCommitWriter {
     // writer thread only
     private final UnforcedRecords unforced;
     private int written; // index in unforced of the first record not yet in the current file
+    private boolean groupAwaited; // the group being written has an awaited batch
     private long lastForceNanos = System.nanoTime();
 
     /**
@@ -85,12 +93,22 @@ final class GroupCommitWriter {
 
     /** Queues a batch for the next group; fails if the journal is closing. */
     void submit(RecordBuffer.Batch batch) {
+        submit(batch, true);
+    }
+
+    /**
+     * Queues a batch; with {@code awaited} false nobody waits for it, so in {@code SYNC} mode it does
+     * not cause a force of its own: it is forced with the next awaited batch, or within
+     * {@link #UNAWAITED_FORCE_MS}, and its callback runs once it is written.
+     */
+    void submit(RecordBuffer.Batch batch, boolean awaited) {
         lock.lock();
         try {
             if (closing) {
                 throw new IllegalStateException("journal closed");
             }
             pending.add(batch);
+            awaitedPending |= awaited;
             work.signal();
         } finally {
             lock.unlock();
@@ -211,6 +229,8 @@ final class GroupCommitWriter {
             }
             group.addAll(pending);
             pending.clear();
+            groupAwaited = awaitedPending;
+            awaitedPending = false;
             List<Long> deletes = new ArrayList<>(deleteRequests);
             deleteRequests.clear();
             return deletes;
@@ -221,8 +241,8 @@ final class GroupCommitWriter {
 
     private void awaitWork() {
         try {
-            if (options.mode() == Journal.Mode.PERIODIC && unforced.count() > 0) {
-                work.await(options.flushIntervalMs(), TimeUnit.MILLISECONDS);
+            if (unforced.count() > 0) {
+                work.await(forceIntervalMs(), TimeUnit.MILLISECONDS);
             } else {
                 work.await();
             }
@@ -241,9 +261,14 @@ final class GroupCommitWriter {
         }
     }
 
+    /** Written records wait at most this long for a force: PERIODIC's interval, or unawaited ones in SYNC. */
+    private long forceIntervalMs() {
+        return options.mode() == Journal.Mode.PERIODIC ? options.flushIntervalMs() : UNAWAITED_FORCE_MS;
+    }
+
     private boolean periodicForceDue() {
-        return options.mode() == Journal.Mode.PERIODIC && unforced.count() > 0
-                && System.nanoTime() - lastForceNanos >= TimeUnit.MILLISECONDS.toNanos(options.flushIntervalMs());
+        return unforced.count() > 0
+                && System.nanoTime() - lastForceNanos >= TimeUnit.MILLISECONDS.toNanos(forceIntervalMs());
     }
 
     /** Writes the group (and forces, in SYNC mode); false if the journal closed while writes failed. */
@@ -256,7 +281,7 @@ final class GroupCommitWriter {
         options.stats().groupCommitRecords.record(records);
         try {
             writeUnwritten();
-            if (options.mode() == Journal.Mode.SYNC) {
+            if (options.mode() == Journal.Mode.SYNC && groupAwaited) {
                 forceCurrent();
             }
             return true;

@@ -144,6 +144,15 @@ public final class Journal implements AutoCloseable {
         writer.submit(buffer.take(onDurable));
     }
 
+    /**
+     * Closes the current batch as one that nobody waits on: in {@code SYNC} mode it is forced with the
+     * next awaited batch or within a few milliseconds, not on its own; {@code onWritten} runs once it is
+     * written (before it is forced).
+     */
+    public void commitUnawaited(Runnable onWritten) {
+        writer.submit(buffer.take(onWritten), false);
+    }
+
     /** Sequence number of the last record appended. */
     public long lastSeq() {
         return buffer.lastSeq();

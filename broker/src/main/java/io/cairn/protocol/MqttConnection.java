@@ -14,7 +14,11 @@ import io.cairn.state.MessageProperties;
 import io.cairn.state.SubscriptionOptions;
 import io.cairn.topic.Topics;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectPayload;
@@ -87,6 +91,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
     private Connection connection;
     private int version;
     private boolean closing;
+    private boolean reportedLost;
     private ScheduledFuture<?> connectTimeout;
     /** 1.5 x the keep alive in nanoseconds, or 0 when keep alive is off. */
     private long keepAliveNanos;
@@ -159,13 +164,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         if (keepAliveCheck != null) {
             keepAliveCheck.cancel(false);
         }
-        if (connection != null) {
+        reportLost();
+        super.channelInactive(ctx);
+    }
+
+    /** Tells the engine, once, that this connection is over (its Will and session clocks start). */
+    private void reportLost() {
+        if (connection != null && !reportedLost) {
+            reportedLost = true;
             Connection lost = connection;
             String reason = closeReason == null ? "connection-lost" : closeReason;
             String detail = closeDetail;
             toEngine(() -> engine.connectionLost(lost, reason, detail));
         }
-        super.channelInactive(ctx);
     }
 
     @Override
@@ -731,9 +742,35 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             // the reason code alone precedes the properties
             ctx.writeAndFlush(Packets.disconnect(reasonCode,
                     reasons.forConnackOrDisconnect(reason, 1, MqttProperties.NO_PROPERTIES)));
+            closeAfterDisconnect();
+            return;
         }
         closeNow();
     }
+
+    /**
+     * Closes after a DISCONNECT this side sent, so that the client reads it. A client still sending
+     * (one past its Receive Maximum, say) would otherwise meet a socket closed with its data unread,
+     * which the kernel answers with a reset that can destroy the DISCONNECT before the client reads
+     * it. So on plain TCP: end the output (the DISCONNECT, then FIN), read on and discard until the
+     * client closes, at most {@link #LINGER_MS}; the engine hears of the end at once, as on a close.
+     * TLS and WebSocket close at once (their own closing handshakes are not a half-close).
+     */
+    private void closeAfterDisconnect() {
+        closing = true;
+        Channel ch = ctx.channel();
+        if (!(ch instanceof DuplexChannel duplex) || ctx.pipeline().get(SslHandler.class) != null
+                || ctx.pipeline().get(WebSocketServerProtocolHandler.class) != null) {
+            ctx.close();
+            return;
+        }
+        reportLost();
+        duplex.shutdownOutput();
+        ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** How long a connection closed after a DISCONNECT waits for the client to close first. */
+    static final long LINGER_MS = 1_000;
 
     private void closeNow() {
         closing = true;

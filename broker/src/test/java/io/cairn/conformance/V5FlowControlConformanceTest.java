@@ -128,6 +128,30 @@ class V5FlowControlConformanceTest extends OneBrokerPerClass {
         }
     }
 
+    /**
+     * As the Eclipse Paho interoperability suite's test_flow_control2 does: the client sends past the
+     * Receive Maximum without reading, and goes on sending (its PUBRELs, here PINGREQs) before it reads.
+     * Its writes must not meet a reset socket, and the DISCONNECT must still be there to read.
+     */
+    @Test
+    void v5_MQTT_3_3_4_7_aClientStillSendingAfterExceedingReceiveMaximumReadsTheDisconnect0x93() throws Exception {
+        try (RawClient c = client("over-rm-busy")) {
+            Object announced = connackProperties(c.connack()).get(Props.RECEIVE_MAXIMUM);
+            int max = announced == null ? 65535 : (Integer) announced;
+            assertThat(max).as("a Receive Maximum small enough to test").isLessThan(1000);
+            for (int id = 1; id <= max + 1; id++) {
+                c.send(publish5("over/rm-busy", 2, false, id, "x"));
+            }
+            for (int i = 0; i < 30; i++) { // the broker has answered and closed its side by now
+                Thread.sleep(10);
+                c.send(pingreq());
+            }
+            Packet d = c.readUntil(DISCONNECT);
+            assertThat(disconnectReason(d)).isEqualTo(0x93);
+            assertThat(c.closedWithin(3000)).isTrue();
+        }
+    }
+
     @Test
     void v5_S4_9_theQuotaGrowsByOneForEachPubackPubcompOrFailingPubrecAndNeverAboveItsStart() throws IOException {
         try (RawClient sub = receiveMax("quota-count", 2); RawClient pub = client("quota-count-pub")) {

@@ -15,6 +15,7 @@ import io.cairn.state.SubscriptionOptions;
 import io.cairn.topic.Topics;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -740,9 +741,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         closeDetail = code + "detail=\"" + reason + "\"";
         if (connection != null && version >= Packets.V5) {
             // the reason code alone precedes the properties
-            ctx.writeAndFlush(Packets.disconnect(reasonCode,
+            ChannelFuture written = ctx.writeAndFlush(Packets.disconnect(reasonCode,
                     reasons.forConnackOrDisconnect(reason, 1, MqttProperties.NO_PROPERTIES)));
-            closeAfterDisconnect();
+            closeAfterDisconnect(written);
             return;
         }
         closeNow();
@@ -756,7 +757,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
      * client closes, at most {@link #LINGER_MS}; the engine hears of the end at once, as on a close.
      * TLS and WebSocket close at once (their own closing handshakes are not a half-close).
      */
-    private void closeAfterDisconnect() {
+    private void closeAfterDisconnect(ChannelFuture disconnectWritten) {
         closing = true;
         Channel ch = ctx.channel();
         if (!(ch instanceof DuplexChannel duplex) || ctx.pipeline().get(SslHandler.class) != null
@@ -765,7 +766,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         reportLost();
-        duplex.shutdownOutput();
+        // after the DISCONNECT is in the socket: a half-close fails whatever is still queued
+        disconnectWritten.addListener(f -> {
+            if (f.isSuccess() && duplex.isActive()) {
+                duplex.shutdownOutput();
+            }
+        });
         ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
     }
 

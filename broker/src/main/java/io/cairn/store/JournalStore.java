@@ -102,35 +102,37 @@ public final class JournalStore implements Store {
 
     @Override
     public void commitUnawaited(List<Command> commands) {
-        long bytes = 0;
-        for (Command c : commands) {
-            bytes += journal(c) + 9;
-        }
-        bytesSinceSnapshot += bytes;
-        long held = bytes;
-        pending.acquire(held);
-        journal.commitUnawaited(() -> pending.release(held));
-        if (bytesSinceSnapshot >= SNAPSHOT_EVERY_BYTES) {
-            snapshot();
-        }
+        commit(commands, () -> { }, false);
     }
 
     @Override
     public void commit(List<Command> commands, Runnable onDurable) {
+        commit(commands, onDurable, true);
+    }
+
+    /**
+     * Journals {@code commands} as one batch, holding their bytes against the pending bound until
+     * {@code then} may run: once durable ({@code awaited}), or once written (an unawaited batch).
+     */
+    private void commit(List<Command> commands, Runnable then, boolean awaited) {
         long bytes = 0;
         for (Command c : commands) {
             bytes += journal(c) + 9;
         }
         bytesSinceSnapshot += bytes;
-        if (bytes == 0) {
-            journal.commit(onDurable);
-        } else {
+        Runnable callback = then;
+        if (bytes > 0) {
             long held = bytes;
             pending.acquire(held);
-            journal.commit(() -> {
+            callback = () -> {
                 pending.release(held);
-                onDurable.run();
-            });
+                then.run();
+            };
+        }
+        if (awaited) {
+            journal.commit(callback);
+        } else {
+            journal.commitUnawaited(callback);
         }
         if (bytesSinceSnapshot >= SNAPSHOT_EVERY_BYTES) {
             snapshot();

@@ -6,7 +6,6 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.rolling.RollingFileAppender;
-import ch.qos.logback.core.rolling.SizeAndTimeBasedFileNamingAndTriggeringPolicy;
 import ch.qos.logback.core.rolling.TimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import io.cairn.config.BrokerConfig;
@@ -84,13 +83,15 @@ public final class LogConfig {
         // a daily and size-based roll; Logback checks the size at most every 60 ms by default, so a
         // burst of lines could overrun max_file_size: checking on every line keeps the files at the
         // size the configuration says
-        SizeAndTimeBasedFileNamingAndTriggeringPolicy<ILoggingEvent> bySize = new SizeAndTimeBasedFileNamingAndTriggeringPolicy<>();
+        String datePattern = "yyyy-MM-dd";
+        String fileNamePattern = path + ".%d{" + datePattern + "}.%i";
+        SerialCleaningRollPolicy bySize = new SerialCleaningRollPolicy(fileNamePattern, datePattern);
         bySize.setMaxFileSize(new FileSize(log.maxFileSizeBytes()));
         bySize.setCheckIncrement(ch.qos.logback.core.util.Duration.buildByMilliseconds(0));
         TimeBasedRollingPolicy<ILoggingEvent> policy = new TimeBasedRollingPolicy<>();
         policy.setContext(context);
         policy.setParent(appender);
-        policy.setFileNamePattern(path + ".%d{yyyy-MM-dd}.%i");
+        policy.setFileNamePattern(fileNamePattern);
         policy.setTimeBasedFileNamingAndTriggeringPolicy(bySize);
         policy.setMaxHistory(log.maxHistory());
         policy.start();

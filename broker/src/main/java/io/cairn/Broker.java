@@ -124,7 +124,7 @@ public final class Broker implements AutoCloseable {
             store.recordInto(stats);
             BrokerState state = store.recover();
             engine = new SessionEngine(state, store, engineLimits(config), failStop, stats, security.authorizer(),
-                    declaredSessions(config));
+                    declaredSessions(config), engineThread(listeners));
             engine.start();
             metrics.start(engine);
             AdminEndpoint admin = AdminEndpoint.start(stats, config.storage().dir(),
@@ -151,6 +151,26 @@ public final class Broker implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Where the engine runs: on the connections' event loop (no hand-off between threads for a
+     * packet read there), or with {@code -Dcairn.engine=thread} on a thread of its own, as before
+     * (kept for comparing the two).
+     */
+    private static java.util.concurrent.Executor engineThread(Listeners listeners) {
+        String mode = System.getProperty("cairn.engine", "loop");
+        return switch (mode) {
+            case "loop" -> {
+                log.info("session engine on the connections' event loop (cairn-io)");
+                yield listeners.connectionsLoop();
+            }
+            case "thread" -> {
+                log.info("session engine on a thread of its own (cairn-engine, -Dcairn.engine=thread)");
+                yield null;
+            }
+            default -> throw new IllegalArgumentException("-Dcairn.engine=" + mode + ": expected loop or thread");
+        };
     }
 
     private static EngineLimits engineLimits(BrokerConfig config) {

@@ -16,10 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The single writer: the one thread that owns every session and the broker state machine. Protocol
@@ -40,17 +43,27 @@ import java.util.concurrent.ScheduledExecutorService;
  * engine reports it to its {@link FailStop} (in production the process stops and recovery replays
  * the journal) instead of carrying on or dying silently.
  *
- * <p>Threading: public methods are thread-safe and only enqueue; everything else runs on the engine
- * thread. Timers run on a scheduler thread ({@code cairn-timers}) that only enqueues too.
+ * <p>Threading: public methods are thread-safe and only enqueue; everything else runs in the engine's
+ * turns, one at a time, on one thread: in the broker the event loop that serves the sockets (so a
+ * PUBLISH reaches the engine without a hand-off between threads and a turn takes everything read in
+ * one pass over the ready sockets), otherwise a thread of its own, {@code cairn-engine}. Timers run
+ * on a scheduler thread ({@code cairn-timers}) that only enqueues too.
  */
 public final class SessionEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SessionEngine.class);
     private static final int MAX_BATCH = 4096;
 
-    private final BlockingQueue<Runnable> inbox = new LinkedBlockingQueue<>();
+    private final Queue<Runnable> inbox = new ConcurrentLinkedQueue<>();
     private final Store store;
-    private final Thread thread;
+    /** Where the turns run: one thread, never more than one turn at a time. */
+    private final Executor turns;
+    /** The engine's own thread when it was not given one to run on; else null. */
+    private final ExecutorService ownThread;
+    /** Set while a turn is queued on {@link #turns} and has not started: work added meanwhile rides it. */
+    private final AtomicBoolean turnQueued = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<Runnable> work = new ArrayList<>(MAX_BATCH);
     private final ScheduledExecutorService timers;
     private final FailStop failStop;
     private final BrokerStats stats;
@@ -88,6 +101,15 @@ public final class SessionEngine implements AutoCloseable {
      */
     public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats,
                          Authorizer authorizer, List<DeclaredSession> declared) {
+        this(state, store, limits, failStop, stats, authorizer, declared, null);
+    }
+
+    /**
+     * As above, running its turns on {@code turns} (a single thread that never blocks, such as the
+     * sockets' event loop), or on a thread of its own ({@code cairn-engine}) when null.
+     */
+    public SessionEngine(BrokerState state, Store store, EngineLimits limits, FailStop failStop, BrokerStats stats,
+                         Authorizer authorizer, List<DeclaredSession> declared, Executor turns) {
         Map<String, DeclaredSession> byId = new HashMap<>();
         declared.forEach(d -> byId.put(d.clientId(), d));
         this.declared = Map.copyOf(byId);
@@ -96,7 +118,8 @@ public final class SessionEngine implements AutoCloseable {
         this.stats = stats;
         this.failStop = failStop;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "cairn-timers"));
-        this.thread = daemon(this::run, "cairn-engine");
+        this.ownThread = turns == null ? Executors.newSingleThreadExecutor(r -> daemon(r, "cairn-engine")) : null;
+        this.turns = turns == null ? ownThread : turns;
         Map<String, Connection> connected = new HashMap<>();
         state.holdings().useBudgets(limits.budgets()::limit);
         state.recountHoldings(); // a snapshot restores queues without counting them
@@ -140,10 +163,9 @@ public final class SessionEngine implements AutoCloseable {
         return d == null ? -1 : d.expiry();
     }
 
-    /** Starts the engine thread; recovered sessions get their clocks first. */
+    /** Starts the engine; recovered sessions get their clocks first. */
     public void start() {
         submit(sessions::afterRecovery);
-        thread.start();
     }
 
     // ---------------------------------------------------------------- entry points (any thread)
@@ -273,40 +295,62 @@ public final class SessionEngine implements AutoCloseable {
     private void submit(Runnable work) {
         if (accepting) {
             inbox.add(work);
+            queueTurn();
         }
     }
 
-    // ---------------------------------------------------------------- the engine loop
+    private void queueTurn() {
+        if (!turnQueued.get() && turnQueued.compareAndSet(false, true)) {
+            turns.execute(this::turn);
+        }
+    }
 
-    private void run() {
+    // ---------------------------------------------------------------- the engine's turn
+
+    /** One batch: everything in the inbox (up to MAX_BATCH), applied, then committed. */
+    private void turn() {
+        turnQueued.set(false); // from here on, new work queues another turn
+        if (stopping) {
+            return;
+        }
         try {
-            loop();
-        } catch (InterruptedException e) {
-            log.debug("session engine interrupted");
+            runBatch();
         } catch (Throwable t) {
             accepting = false;
-            failStop.fail("the session engine (thread cairn-engine)", t);
+            stopping = true;
+            stopped.countDown();
+            failStop.fail("the session engine (thread " + Thread.currentThread().getName() + ")", t);
+            return;
+        }
+        if (stopping) {
+            stopped.countDown();
+        } else if (!inbox.isEmpty()) {
+            queueTurn(); // more than MAX_BATCH: let the sockets have their turn first
         }
     }
 
-    private void loop() throws InterruptedException {
-        List<Runnable> work = new ArrayList<>(MAX_BATCH);
-        while (!stopping) {
-            work.add(inbox.take());
-            inbox.drainTo(work, MAX_BATCH - 1);
-            batch.begin(System.currentTimeMillis());
+    private void runBatch() {
+        for (Runnable r; work.size() < MAX_BATCH && (r = inbox.poll()) != null; ) {
+            work.add(r);
+        }
+        if (work.isEmpty()) {
+            return;
+        }
+        batch.begin(System.currentTimeMillis());
+        try {
             for (Runnable r : work) {
                 r.run();
             }
+        } finally {
             work.clear();
-            stats.inboxBytes.addAndGet(-takenFromInbox);
-            takenFromInbox = 0;
-            holds.retry();
-            gauges.publish(batch.now());
-            batch.commit(store);
-            if (!drainWaiters.isEmpty() && stats.inboxBytes.get() <= inboxHighBytes / 2) {
-                resumeReaders();
-            }
+        }
+        stats.inboxBytes.addAndGet(-takenFromInbox);
+        takenFromInbox = 0;
+        holds.retry();
+        gauges.publish(batch.now());
+        batch.commit(store);
+        if (!drainWaiters.isEmpty() && stats.inboxBytes.get() <= inboxHighBytes / 2) {
+            resumeReaders();
         }
     }
 
@@ -316,7 +360,8 @@ public final class SessionEngine implements AutoCloseable {
      * Stops the engine in order: the work already queued is done, every connected 5.0 client gets
      * DISCONNECT 0x8B (Server shutting down) and every connection is closed, and that last batch
      * is committed to the store like any other (its packets leave when it is durable). Work
-     * submitted after this is ignored. Waits up to 10 s for the engine thread.
+     * submitted after this is ignored. Waits up to 10 s for that last turn. Never call it from the
+     * thread the turns run on.
      */
     @Override
     public void close() {
@@ -326,13 +371,14 @@ public final class SessionEngine implements AutoCloseable {
         });
         accepting = false;
         try {
-            thread.join(10_000);
+            if (!stopped.await(10, TimeUnit.SECONDS)) {
+                log.warn("session engine did not stop within 10 s");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (thread.isAlive()) {
-            log.warn("session engine did not stop within 10 s; interrupting it");
-            thread.interrupt();
+        if (ownThread != null) {
+            ownThread.shutdownNow();
         }
         timers.shutdownNow(); // after the engine: its last batch may still schedule clocks
     }

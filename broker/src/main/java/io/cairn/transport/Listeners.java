@@ -17,6 +17,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -34,6 +35,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -112,8 +115,26 @@ public final class Listeners implements AutoCloseable {
         this.authMethods = authMethods;
         this.throttle = new LoginThrottle(stats.authFailures);
         this.transport = IoTransport.choose();
-        this.boss = new MultiThreadIoEventLoopGroup(1, transport.factory());
-        this.workers = new MultiThreadIoEventLoopGroup(1, transport.factory());
+        this.boss = new MultiThreadIoEventLoopGroup(1, named("cairn-accept"), transport.factory());
+        this.workers = new MultiThreadIoEventLoopGroup(1, named("cairn-io"), transport.factory());
+    }
+
+    /** Each group has one thread: it bears the name as it is (the log shows it), not Netty's numbered one. */
+    private static ThreadFactory named(String name) {
+        return new DefaultThreadFactory(name) {
+            @Override
+            protected Thread newThread(Runnable r, String numbered) {
+                return super.newThread(r, name);
+            }
+        };
+    }
+
+    /**
+     * The event loop that serves every connection, for the session engine to run its turns on: a
+     * PUBLISH read there reaches the engine without a hand-off between threads.
+     */
+    public Executor connectionsLoop() {
+        return workers.next();
     }
 
     /**

@@ -36,7 +36,7 @@ class FailStopTest {
                 victim.send(Packets.connect311(FailingStore.VICTIM, false, 60));
                 await().atMost(5, TimeUnit.SECONDS).until(() -> !failures.isEmpty());
                 assertThat(failures).singleElement().asString()
-                        .contains("cairn-engine").contains("injected failure on the engine thread");
+                        .contains("the session engine (thread cairn-io)").contains("injected failure on the engine thread");
                 assertThat(victim.silentFor(300)).as("no CONNACK from a batch that failed").isTrue();
             }
         }

@@ -14,5 +14,5 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(nproc)" -ge 2 ] || { echo "cores.sh needs two cores (nproc says $(nproc))" >&2; exit 2; }
 # G1 on both (the launcher's choice): on one CPU the JVM would otherwise pick Serial
 JVM="${CAIRN_JVM:--Xmx2g -XX:+UseG1GC}"
-VARIANTS="1 core=$JVM@0;2 cores=$JVM@0,1" OUT=${OUT:-$HERE/results/cores-$(date +%Y%m%d-%H%M%S)} \
+TITLE="cores.sh (what a second core gives)" VARIANTS="1 core=$JVM@0;2 cores=$JVM@0,1" OUT=${OUT:-$HERE/results/cores-$(date +%Y%m%d-%H%M%S)} \
     exec "$HERE/variants.sh" "$@"

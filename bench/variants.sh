@@ -48,7 +48,7 @@ done
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]}'; }
 
-echo "# variants.sh: Cairn $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) durability=sync, runs=$RUNS, $(date -u '+%Y-%m-%d %H:%M UTC'); raw output $OUT"
+echo "# ${TITLE:-variants.sh}: Cairn $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null) durability=sync, runs=$RUNS, $(date -u '+%Y-%m-%d %H:%M UTC'); raw output $OUT"
 for v in "${!NAMES[@]}"; do
     echo "- ${NAMES[$v]}: JVM \`${JVMS[$v]}\`${CPUS[$v]:+, taskset -c ${CPUS[$v]}}"
 done

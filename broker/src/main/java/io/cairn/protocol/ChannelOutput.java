@@ -3,6 +3,7 @@ package io.cairn.protocol;
 import io.cairn.engine.Connection;
 import io.cairn.engine.Outbound;
 import io.cairn.state.Delivery;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
@@ -19,18 +20,23 @@ import java.util.List;
  */
 final class ChannelOutput implements Connection.Output {
 
+    /** Ends the connection after the engine's last events; {@code disconnect} is the write of a DISCONNECT among them, or null. */
+    interface Closer {
+        void close(ChannelFuture disconnect);
+    }
+
     private final ChannelHandlerContext ctx;
     private final int version;
     /** Until the CONNACK is written; then dropped, as an idle connection should hold no more than it needs. */
     private MqttProperties connackProperties;
     private final InboundQuota quota;
-    private final Runnable close;
+    private final Closer close;
     private final ReadGate gate;
     private final OutboundAliases aliases;
     private final ReasonStrings reasons;
 
     ChannelOutput(ChannelHandlerContext ctx, int version, MqttProperties connackProperties, InboundQuota quota,
-                  Runnable close, ReadGate gate, OutboundAliases aliases, ReasonStrings reasons) {
+                  Closer close, ReadGate gate, OutboundAliases aliases, ReasonStrings reasons) {
         this.ctx = ctx;
         this.aliases = aliases;
         this.reasons = reasons;
@@ -47,6 +53,7 @@ final class ChannelOutput implements Connection.Output {
             if (!ctx.channel().isActive()) {
                 return;
             }
+            ChannelFuture disconnect = null;
             for (Outbound e : events) {
                 quota.sent(e);
                 Object packet = EventEncoder.encode(e, version, connackProperties, reasons);
@@ -57,13 +64,15 @@ final class ChannelOutput implements Connection.Output {
                     // aliases are assigned in the order packets are written, so a definition precedes its uses
                     packet = aliases.apply(publish);
                 }
-                if (packet != null) {
+                if (packet != null && e instanceof Outbound.Disconnect) {
+                    disconnect = ctx.write(packet);
+                } else if (packet != null) {
                     ctx.write(packet, ctx.voidPromise());
                 }
             }
             ctx.flush();
             if (closeAfter) {
-                close.run();
+                close.close(disconnect);
             }
         });
     }

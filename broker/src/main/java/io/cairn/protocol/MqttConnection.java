@@ -332,7 +332,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
         quota = new InboundQuota(limits.receiveMaximum());
         aliases = new TopicAliases(limits.topicAliasMaximum());
         gate = new ReadGate(ctx.channel());
-        ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeNow, gate,
+        ChannelOutput output = new ChannelOutput(ctx, version, a.connackProperties(), quota, this::closeForEngine, gate,
                 OutboundAliases.forConnect(connect), reasons);
         connection = new Connection(output, a.clientId(), version >= Packets.V5, a.cleanStart(), a.expiry(), a.will(),
                 a.sendWindow(), a.maxPacketSize(), a.username())
@@ -773,6 +773,18 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter {
             }
         });
         ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The engine ends the connection (a takeover, 0x8E; a budget exceeded, 0x97; a shutdown, 0x8B):
+     * after a DISCONNECT it sent, as after one this side sent; otherwise at once.
+     */
+    private void closeForEngine(ChannelFuture disconnect) {
+        if (disconnect != null && !closing) {
+            closeAfterDisconnect(disconnect);
+        } else {
+            closeNow();
+        }
     }
 
     /** How long a connection closed after a DISCONNECT waits for the client to close first. */

@@ -212,6 +212,28 @@ class ConnectConformanceTest extends OneBrokerPerClass {
         }
     }
 
+    /**
+     * The old connection goes on sending after it was taken over. Closed at once, its socket would
+     * answer the client's data with a reset, which can destroy the DISCONNECT before the client
+     * reads it; the broker half-closes after the DISCONNECT instead and reads on until the client
+     * closes (at most a second).
+     */
+    @Test
+    void v5_MQTT_3_1_4_3_anOldConnectionStillSendingReadsTheDisconnect0x8E() throws Exception {
+        try (RawClient old = RawClient.connected5(broker.port(), "takeover5-busy", true, 0);
+             RawClient fresh = RawClient.connected5(broker.port(), "takeover5-busy", true, 0)) {
+            for (int i = 0; i < 30; i++) { // the broker has sent the DISCONNECT and ended its side by now
+                Thread.sleep(10);
+                old.send(pingreq());
+            }
+            Packet d = old.readUntil(DISCONNECT);
+            assertThat(d.u8(0)).isEqualTo(0x8E);
+            assertThat(old.closedWithin(3000)).isTrue();
+            fresh.send(pingreq());
+            assertThat(fresh.read().type()).isEqualTo(PINGRESP);
+        }
+    }
+
     @Test
     void v311_MQTT_3_1_2_24_silenceFor1_5TimesKeepAliveClosesTheConnection() throws Exception {
         try (RawClient c = new RawClient(broker.port())) {

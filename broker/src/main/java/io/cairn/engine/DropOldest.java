@@ -86,7 +86,7 @@ final class DropOldest {
     }
 
     private boolean dropFirstQueued(SessionState s) {
-        Delivery d = s.queue().peekFirst();
+        Delivery d = s.firstQueued();
         if (d == null) {
             return false;
         }

@@ -52,7 +52,7 @@ final class OutboundFlow {
         SessionState s = c.session;
         long now = batch.now();
         while (c.current && c.writable && !s.queue().isEmpty()) {
-            Delivery d = s.queue().peekFirst();
+            Delivery d = s.firstQueued();
             long id = d.message().id();
             if (d.message().expired(now) || tooLarge(c, d)) {
                 // [MQTT-3.3.2-5]; [MQTT-3.1.2-25]: too large is dropped as if delivered

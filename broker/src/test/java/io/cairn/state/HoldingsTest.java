@@ -52,7 +52,7 @@ class HoldingsTest {
             case 4, 5 -> {
                 if (!s.queue().isEmpty()) {
                     int packetId = s.nextFreePacketId();
-                    state.apply(new Command.AssignOutbound(c, packetId, s.queue().peekFirst().message().id()));
+                    state.apply(new Command.AssignOutbound(c, packetId, s.firstQueued().message().id()));
                 }
             }
             case 6, 7 -> {
@@ -62,7 +62,7 @@ class HoldingsTest {
             }
             case 8 -> {
                 if (!s.queue().isEmpty()) {
-                    state.apply(new Command.Dequeue(c, s.queue().peekLast().message().id()));
+                    state.apply(new Command.Dequeue(c, s.queue().stream().reduce((a, b) -> b).orElseThrow().message().id()));
                 }
             }
             default -> {
@@ -112,7 +112,7 @@ class HoldingsTest {
         for (SessionState s : state.sessions()) {
             String c = s.clientId();
             while (!s.queue().isEmpty()) {
-                state.apply(new Command.AssignOutbound(c, s.nextFreePacketId(), s.queue().peekFirst().message().id()));
+                state.apply(new Command.AssignOutbound(c, s.nextFreePacketId(), s.firstQueued().message().id()));
             }
             for (Integer packetId : new ArrayList<>(s.inflight().keySet())) {
                 state.apply(new Command.CompleteOutbound(c, packetId));

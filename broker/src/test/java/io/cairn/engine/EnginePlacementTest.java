@@ -3,18 +3,11 @@ package io.cairn.engine;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.cairn.test.PahoRoundTrip;
+import io.cairn.test.SystemProperty;
 import io.cairn.test.TestBroker;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
-
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,7 +31,7 @@ class EnginePlacementTest {
 
     @Test
     void anUnknownCairnEngineValueStopsStartUpNamingWhatIsAllowed() throws Exception {
-        withProperty("sideways", () -> assertThatThrownBy(TestBroker::start)
+        SystemProperty.with("cairn.engine", "sideways", () -> assertThatThrownBy(TestBroker::start)
                 .hasMessageContaining("-Dcairn.engine=sideways").hasMessageContaining("loop or thread"));
     }
 
@@ -48,62 +41,16 @@ class EnginePlacementTest {
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
         clients.addAppender(lines);
-        String[] thread = new String[1];
         try {
-            withProperty(mode, () -> {
+            SystemProperty.with("cairn.engine", mode, () -> {
                 try (TestBroker broker = TestBroker.start()) {
-                    roundTrip(broker);
+                    PahoRoundTrip.qos1(broker.uri(), "placement");
                 }
             });
-            thread[0] = lines.list.stream().filter(e -> e.getFormattedMessage().contains("id=placement-sub"))
+            return lines.list.stream().filter(e -> e.getFormattedMessage().contains("id=placement-sub"))
                     .findFirst().orElseThrow().getThreadName();
         } finally {
             clients.detachAppender(lines);
-        }
-        return thread[0];
-    }
-
-    private static void roundTrip(TestBroker broker) throws Exception {
-        BlockingQueue<String> received = new ArrayBlockingQueue<>(10);
-        MqttClient sub = new MqttClient(broker.uri(), "placement-sub", new MemoryPersistence());
-        MqttClient pub = new MqttClient(broker.uri(), "placement-pub", new MemoryPersistence());
-        try {
-            MqttConnectOptions persistent = new MqttConnectOptions();
-            persistent.setCleanSession(false);
-            sub.connect(persistent);
-            sub.subscribe("placement/t", 1, (topic, m) -> received.add(new String(m.getPayload(), StandardCharsets.UTF_8)));
-            pub.connect(new MqttConnectOptions());
-            MqttMessage m = new MqttMessage("placed".getBytes(StandardCharsets.UTF_8));
-            m.setQos(1);
-            pub.publish("placement/t", m); // returns after the PUBACK
-            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("placed");
-        } finally {
-            pub.disconnectForcibly(1000);
-            sub.disconnectForcibly(1000);
-            pub.close();
-            sub.close();
-        }
-    }
-
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    private static void withProperty(String mode, Body body) throws Exception {
-        String before = System.getProperty("cairn.engine");
-        if (mode == null) {
-            System.clearProperty("cairn.engine");
-        } else {
-            System.setProperty("cairn.engine", mode);
-        }
-        try {
-            body.run();
-        } finally {
-            if (before == null) {
-                System.clearProperty("cairn.engine");
-            } else {
-                System.setProperty("cairn.engine", before);
-            }
         }
     }
 }

@@ -139,10 +139,10 @@ public final class Broker implements AutoCloseable {
             if (metrics != null) {
                 metrics.close();
             }
-            listeners.close();
             if (engine != null) {
-                engine.close();
+                engine.close(); // before the listeners: its turns run on their event loop
             }
+            listeners.close();
             if (engine != null || lock != null) {
                 store.close(); // never a store we did not lock: it would write into another broker's directory
             }

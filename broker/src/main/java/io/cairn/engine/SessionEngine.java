@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -301,7 +302,13 @@ public final class SessionEngine implements AutoCloseable {
 
     private void queueTurn() {
         if (!turnQueued.get() && turnQueued.compareAndSet(false, true)) {
-            turns.execute(this::turn);
+            try {
+                turns.execute(this::turn);
+            } catch (RejectedExecutionException e) {
+                // the thread the turns ran on has stopped (the broker is closing): no turn can run again
+                accepting = false;
+                stopped.countDown();
+            }
         }
     }
 

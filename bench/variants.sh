@@ -17,6 +17,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 RUNS=${RUNS:-3}
 SECS=${SECS:-10}
+# seconds of the same load before each measurement; a fresh JVM still compiles for 10-15 s
+WARMUP=${WARMUP:-3}
 CPORT=${CAIRN_PORT:-18861}
 MPORT=${MOSQUITTO_PORT:-18862} # brokers.sh needs one; Mosquitto is not started here
 OUT=${OUT:-$HERE/results/variants-$(date +%Y%m%d-%H%M%S)}
@@ -62,7 +64,7 @@ for s in "${SCENARIOS[@]}"; do
         for v in "${!NAMES[@]}"; do
             CAIRN_JVM="${JVMS[$v]}" CAIRN_TASKSET="${CPUS[$v]:+taskset -c ${CPUS[$v]}}" start_cairn
             # shellcheck disable=SC2086
-            timeout -k 5 60 "$HERE/loadgen.sh" ${ARGS[$s]/-d $SECS/-d 3} -p "$CPORT" -V 5 --persistent >/dev/null 2>&1
+            timeout -k 5 90 "$HERE/loadgen.sh" ${ARGS[$s]/-d $SECS/-d $WARMUP} -p "$CPORT" -V 5 --persistent >/dev/null 2>&1
             # shellcheck disable=SC2086
             r=$(timeout -k 5 120 "$HERE/loadgen.sh" ${ARGS[$s]} -p "$CPORT" -V 5 --persistent -b "$CPID" 2>&1 \
                 | tee -a "$OUT/$s-${NAMES[$v]}.log" | grep '^RESULT' | tail -n 1)

@@ -2,8 +2,10 @@
 # bench/variants.sh [SCENARIO...]
 #
 # One Cairn jar (durability sync, MQTT 5 persistent sessions) started in two or more ways, measured
-# alternately with compare.sh's scenarios: a fresh broker per run, warmed up by 3 s of the same
-# load, RUNS runs per variant (default 3); prints the medians, each variant against the first.
+# alternately with compare.sh's scenarios: a fresh broker per run, warmed up by WARMUP seconds of
+# the same load (default 3; the C2 compiler is still busy 10-15 s after start, so 15 measures a
+# broker closer to one that has run a while), RUNS runs per variant (default 3); prints the
+# medians, each variant against the first.
 #   VARIANTS="NAME=JVM FLAGS[@CPUS];NAME=JVM FLAGS[@CPUS];..."
 # JVM FLAGS replace CAIRN_JVM's default (-Xmx2g -XX:+UseG1GC); @CPUS pins the broker with
 # taskset -c CPUS (the load generator is never pinned). Example, the engine on the event loop

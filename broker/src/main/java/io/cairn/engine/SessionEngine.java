@@ -343,6 +343,7 @@ public final class SessionEngine implements AutoCloseable {
         if (work.isEmpty()) {
             return;
         }
+        long started = System.nanoTime();
         batch.begin(System.currentTimeMillis());
         try {
             for (Runnable r : work) {
@@ -356,6 +357,7 @@ public final class SessionEngine implements AutoCloseable {
         holds.retry();
         gauges.publish(batch.now());
         batch.commit(store);
+        stats.engineTurnNanos.record(System.nanoTime() - started);
         if (!drainWaiters.isEmpty() && stats.inboxBytes.get() <= inboxHighBytes / 2) {
             resumeReaders();
         }

@@ -56,6 +56,7 @@ final class StatsMeters {
     void unbind() {
         stats.fsyncNanos = BrokerStats.Recorder.NONE;
         stats.groupCommitRecords = BrokerStats.Recorder.NONE;
+        stats.engineTurnNanos = BrokerStats.Recorder.NONE;
     }
 
     private void bindConnections() {
@@ -119,6 +120,9 @@ final class StatsMeters {
         gauge("cairn.held.deliveries", "Deliveries held for subscribers (queued and in flight), all sessions",
                 s -> s.heldMessages);
         gauge("cairn.inbox.bytes", "Bytes waiting in the engine inbox", s -> s.inboxBytes.get());
+        Timer turn = Timer.builder("cairn.engine.turn").description("Engine turn duration (the sockets wait meanwhile)")
+                .publishPercentileHistogram().register(registry);
+        stats.engineTurnNanos = nanos -> turn.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private void bindJournal() {

@@ -86,6 +86,11 @@ public final class BrokerStats {
     /** Per configured budget pattern ("default" for filters without a custom_segment). */
     public volatile Map<String, Held> heldByPattern = Map.of();
     public final AtomicLong inboxBytes = new AtomicLong();
+    /**
+     * How long each engine turn took, in nanoseconds (its batch applied and handed to the store).
+     * The turns run on the event loop, so this is also how long each turn kept the sockets waiting.
+     */
+    public volatile Recorder engineTurnNanos = Recorder.NONE;
 
     // ---- journal
     public volatile Recorder fsyncNanos = Recorder.NONE;

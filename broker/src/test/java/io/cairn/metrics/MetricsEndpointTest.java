@@ -96,6 +96,16 @@ class MetricsEndpointTest {
         }
     }
 
+    /** The engine's turns keep the sockets waiting while they run: an operator sees how long. */
+    @Test
+    void engineTurnsAreTimed() throws Exception {
+        String text = scrape();
+        assertThat(sample(text, "cairn_engine_turn_seconds_count")).isGreaterThan(0);
+        assertThat(sample(text, "cairn_engine_turn_seconds_sum")).isGreaterThan(0);
+        assertThat(sample(text, "cairn_engine_turn_seconds_max")).isGreaterThan(0);
+        assertThat(text).containsPattern("cairn_engine_turn_seconds_bucket\\{le=\"0\\.001\\d*\"}");
+    }
+
     @Test
     void brokerFiguresArePresentByName() throws Exception {
         String text = scrape();

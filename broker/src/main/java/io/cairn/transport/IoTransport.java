@@ -18,8 +18,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
  */
 record IoTransport(String name, IoHandlerFactory factory, Class<? extends ServerChannel> serverChannel) {
 
+    /** Fails on a {@code cairn.io} value it does not know, rather than ignore what was asked for. */
     static IoTransport choose() {
-        if (!"nio".equals(System.getProperty("cairn.io")) && Epoll.isAvailable()) {
+        String asked = System.getProperty("cairn.io");
+        if (asked != null && !asked.equals("nio") && !asked.equals("epoll")) {
+            throw new IllegalArgumentException("-Dcairn.io=" + asked + ": expected nio, or epoll (the default where it loads)");
+        }
+        if (!"nio".equals(asked) && Epoll.isAvailable()) {
             return new IoTransport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class);
         }
         return new IoTransport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class);

@@ -89,21 +89,23 @@ class MetricsEndpointTest {
         assertThat(sample(text, "cairn_journal_group_commit_records_sum")).isGreaterThan(0);
         assertThat(text).contains("cairn_journal_recovery_seconds ");
         if (SYNC) { // every acknowledgement waited for a force
-            assertThat(sample(text, "cairn_journal_fsync_seconds_count")).isGreaterThan(0);
-            assertThat(sample(text, "cairn_journal_fsync_seconds_bucket{le=\"+Inf\"}")).isGreaterThan(0);
-            assertThat(text).containsPattern("cairn_journal_fsync_seconds_bucket\\{le=\"0\\.001\\d*\"}");
-            assertThat(sample(text, "cairn_journal_fsync_seconds_max")).isGreaterThan(0);
+            assertTimed(text, "cairn_journal_fsync_seconds");
         }
     }
 
     /** The engine's turns keep the sockets waiting while they run: an operator sees how long. */
     @Test
     void engineTurnsAreTimed() throws Exception {
-        String text = scrape();
-        assertThat(sample(text, "cairn_engine_turn_seconds_count")).isGreaterThan(0);
-        assertThat(sample(text, "cairn_engine_turn_seconds_sum")).isGreaterThan(0);
-        assertThat(sample(text, "cairn_engine_turn_seconds_max")).isGreaterThan(0);
-        assertThat(text).containsPattern("cairn_engine_turn_seconds_bucket\\{le=\"0\\.001\\d*\"}");
+        assertTimed(scrape(), "cairn_engine_turn_seconds");
+    }
+
+    /** A timer histogram that has recorded: count, sum, the +Inf and 1 ms buckets, and its max. */
+    private static void assertTimed(String text, String timer) {
+        assertThat(sample(text, timer + "_count")).isGreaterThan(0);
+        assertThat(sample(text, timer + "_sum")).isGreaterThan(0);
+        assertThat(sample(text, timer + "_bucket{le=\"+Inf\"}")).isGreaterThan(0);
+        assertThat(text).containsPattern(timer + "_bucket\\{le=\"0\\.001\\d*\"}");
+        assertThat(sample(text, timer + "_max")).isGreaterThan(0);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.cairn.test.TestBroker;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The listeners' socket transport: native epoll where the jar bundles it, NIO on request or elsewhere. */
@@ -18,6 +19,12 @@ class SocketTransportTest {
         IoTransport t = IoTransport.choose();
         assertThat(t.name()).as("why not: %s", t.whyNotEpoll()).isEqualTo("epoll");
         assertThat(t.whyNotEpoll()).isNull();
+    }
+
+    @Test
+    void anUnknownCairnIoValueStopsStartUpNamingWhatIsAllowed() throws Exception {
+        SystemProperty.with("cairn.io", "uring", () -> assertThatThrownBy(TestBroker::start)
+                .hasMessageContaining("-Dcairn.io=uring").hasMessageContaining("expected nio, or epoll"));
     }
 
     @Test

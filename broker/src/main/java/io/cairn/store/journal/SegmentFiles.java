@@ -157,7 +157,8 @@ final class SegmentFiles implements AutoCloseable {
 
     /**
      * A segment for records from {@code firstSeq}, large enough for its first record: a spare from the
-     * pool if one is ready and of the right size, else created here (slow: it writes the zeros).
+     * pool if one is ready or being zeroed (waited for) and of the right size, else created here (slow:
+     * it writes the zeros).
      */
     private OpenSegment create(long firstSeq, int firstRecordBytes) throws IOException {
         long capacity = Math.max(segmentSize, Segments.HEADER_SIZE + (long) firstRecordBytes);

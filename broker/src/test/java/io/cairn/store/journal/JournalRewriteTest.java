@@ -171,6 +171,39 @@ class JournalRewriteTest {
     }
 
     @Test
+    void theWriterWaitsForTheSpareBeingZeroedInsteadOfZeroingASegmentItself() throws Exception {
+        // under a 256 KiB load the spares' zeroing fell behind the journal, and the writer zeroing a
+        // whole segment itself stalled every acknowledgement for 200-430 ms
+        PowerLossFiles disk = new PowerLossFiles();
+        InjectingFiles files = new InjectingFiles(disk);
+        AtomicInteger zerosByWriter = new AtomicInteger();
+        files.hook = (op, file) -> {
+            String t = Thread.currentThread().getName();
+            if (op == InjectingFiles.Op.PREALLOCATE && t.equals("cairn-journal")) {
+                zerosByWriter.incrementAndGet();
+            } else if ((op == InjectingFiles.Op.PREALLOCATE || op == InjectingFiles.Op.WRITE) && t.equals("cairn-segments")) {
+                try {
+                    Thread.sleep(30); // a disk on which zeroing lags behind the journal
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Journal.Options o = options(files, Journal.Mode.SYNC).withSegmentSize(1024);
+        try (Journal j = Journal.open(o, 0, (s, t, b) -> { })) {
+            for (long s = 1; s <= 300; s += 10) {
+                appendAndAwait(j, s, s + 9); // about a third of a segment, without waiting for spares
+            }
+        }
+        assertThat(zerosByWriter).as("segments the writer zeroed itself while a spare was being prepared")
+                .hasValue(0);
+        List<String> after = new ArrayList<>();
+        try (Journal j = Journal.open(o, 0, (s, t, b) -> after.add(s + ":" + new String(b, StandardCharsets.UTF_8)))) {
+            assertThat(after).isEqualTo(expected(300));
+        }
+    }
+
+    @Test
     void segmentsBeyondTheSparesAreUnlinkedOffTheWriterThread() throws Exception {
         // unlinking a 64 MiB segment took 20-28 ms on ext4: on the writer thread that stalled every
         // acknowledgement, several times per snapshot under load

@@ -37,6 +37,7 @@ final class Config {
     double drainS = 30;
     double idleS = 5;
     double warmupS;
+    long slowLogUs; // 0: off
 
     int conns = 1000;
     int parallel = 100;
@@ -75,6 +76,9 @@ final class Config {
             "  --idle S             stop when nothing progressed for S seconds (default 5)",
             "  --warmup S           leave messages sent in the first S seconds out of the latency",
             "                       figures (still counted everywhere else; default 0)",
+            "  --slow-log US        print a SLOW line (wall-clock send and receive times, in ms since the",
+            "                       epoch) for every message whose latency exceeds US microseconds, to",
+            "                       line stalls up with the broker's log (default 0 = off)",
             "conn:",
             "  -c K                 idle connections to open (CONNECT + SUBSCRIBE, default 1000)",
             "  --parallel P         handshakes in progress at once (default 100)",
@@ -138,6 +142,7 @@ final class Config {
             case "--drain" -> drainS = Double.parseDouble(v);
             case "--idle" -> idleS = Double.parseDouble(v);
             case "--warmup" -> warmupS = Double.parseDouble(v);
+            case "--slow-log" -> slowLogUs = Long.parseLong(v);
             case "-c", "--conns" -> conns = Integer.parseInt(v);
             case "--parallel" -> parallel = Integer.parseInt(v);
             case "--hold" -> holdS = Double.parseDouble(v);

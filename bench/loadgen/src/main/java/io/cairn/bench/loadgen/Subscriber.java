@@ -95,6 +95,11 @@ final class Subscriber extends Conn {
         long sendNanos = Payload.sendNanos(buf, p);
         if (sendNanos - run.latencyFrom >= 0) { // sent after the --warmup period
             latency.recordValue(Math.min(Math.max(0, now - sendNanos), latency.getHighestTrackableValue()));
+            if (cfg.slowLogUs > 0 && now - sendNanos > cfg.slowLogUs * 1000) {
+                long recvMs = System.currentTimeMillis();
+                System.out.printf("SLOW publisher=%d seq=%d latency_us=%d sent_ms=%d received_ms=%d%n", pub, seq,
+                        (now - sendNanos) / 1000, recvMs - (now - sendNanos) / 1_000_000, recvMs);
+            }
         }
         if (seen[pub].get((int) seq)) {
             dups++;

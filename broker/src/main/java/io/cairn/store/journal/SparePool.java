@@ -46,6 +46,7 @@ final class SparePool implements AutoCloseable {
     private final ArrayDeque<Path> toZero = new ArrayDeque<>();
     private final ArrayDeque<Path> toDelete = new ArrayDeque<>(); // renamed off the journal, to unlink
     private Path creating; // a new spare being created, counted against MAX_SPARES
+    private boolean failing; // the last preparation failed: the writer does not wait for spares
     private final Thread thread;
     private boolean closed;
 
@@ -84,15 +85,16 @@ final class SparePool implements AutoCloseable {
     }
 
     /**
-     * A spare of the segment size, zeroed and durable; a new one is prepared. When none is ready but
-     * one is being zeroed, waits for it (at most {@link #WAIT_FOR_SPARE_MS}): finishing that one is
-     * quicker than the writer zeroing a whole segment itself, which would also slow it down (under a
-     * 256 KiB load here the writer's own zeroing stalled every acknowledgement for 200-430 ms). Null
-     * when none is ready or being prepared (a failing disk: the writer creates one itself).
+     * A spare of the segment size, zeroed and durable; a new one is prepared. When none is ready,
+     * waits for the one the background thread is preparing or about to prepare (at most
+     * {@link #WAIT_FOR_SPARE_MS}): finishing that one is quicker than the writer zeroing a whole
+     * segment itself, which would also slow it down (under a 256 KiB load here the writer's own zeroing
+     * stalled every acknowledgement for 200-430 ms). Null when none is ready while preparation fails
+     * (a full disk: the writer creates one itself).
      */
     synchronized Path take() {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_FOR_SPARE_MS);
-        while (ready.isEmpty() && !closed && (creating != null || !toZero.isEmpty())) {
+        while (ready.isEmpty() && !closed && !failing) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 break;
@@ -202,6 +204,7 @@ final class SparePool implements AutoCloseable {
         synchronized (this) {
             toZero.remove(spare);
             creating = null;
+            failing = false;
             ready.add(spare);
             notifyAll();
         }
@@ -229,6 +232,7 @@ final class SparePool implements AutoCloseable {
         synchronized (this) {
             toZero.remove(p);
             creating = null;
+            failing = true;
             notifyAll(); // a writer waiting for this spare makes its own
         }
         try {

@@ -141,23 +141,23 @@ final class SparePool implements AutoCloseable {
             long backoff = 10;
             while (true) {
                 Path work = nextWork();
-                deletePending();
                 if (work == null) {
+                    deletePending();
                     return;
                 }
-                if (work == NOTHING_TO_PREPARE) {
-                    continue;
+                if (work != NOTHING_TO_PREPARE) {
+                    try {
+                        prepare(work);
+                        backoff = 10;
+                    } catch (IOException e) {
+                        log.warn("journal: could not prepare a spare segment {} (the writer creates segments "
+                                + "itself meanwhile): {}", work, e.toString());
+                        deleteQuietly(work);
+                        Thread.sleep(backoff);
+                        backoff = Math.min(1000, backoff * 2);
+                    }
                 }
-                try {
-                    prepare(work);
-                    backoff = 10;
-                } catch (IOException e) {
-                    log.warn("journal: could not prepare a spare segment {} (the writer creates segments itself "
-                            + "meanwhile): {}", work, e.toString());
-                    deleteQuietly(work);
-                    Thread.sleep(backoff);
-                    backoff = Math.min(1000, backoff * 2);
-                }
+                deletePending(); // after the spare, which the writer may be waiting for: an unlink takes 20-28 ms
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

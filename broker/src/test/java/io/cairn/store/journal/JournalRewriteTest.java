@@ -44,9 +44,13 @@ class JournalRewriteTest {
     }
 
     private static List<String> replay(FileLayer files) throws IOException {
+        return replay(options(files, Journal.Mode.SYNC), 0);
+    }
+
+    /** The records after {@code from} that a journal opened with {@code o} replays, as "seq:body". */
+    private static List<String> replay(Journal.Options o, long from) throws IOException {
         List<String> out = new ArrayList<>();
-        try (Journal j = Journal.open(options(files, Journal.Mode.SYNC), 0,
-                (seq, type, b) -> out.add(seq + ":" + new String(b, StandardCharsets.UTF_8)))) {
+        try (Journal j = Journal.open(o, from, (seq, type, b) -> out.add(seq + ":" + new String(b, StandardCharsets.UTF_8)))) {
             return out;
         }
     }
@@ -164,10 +168,7 @@ class JournalRewriteTest {
                     p -> allZero(disk, p)));
         }
         assertThat(spares(disk)).hasSizeLessThanOrEqualTo(SparePool.MAX_SPARES);
-        List<String> after = new ArrayList<>();
-        try (Journal j = Journal.open(o, 200, (s, t, b) -> after.add(s + ":" + new String(b, StandardCharsets.UTF_8)))) {
-            assertThat(after).isEqualTo(expected(301).subList(200, 301));
-        }
+        assertThat(replay(o, 200)).isEqualTo(expected(301).subList(200, 301));
     }
 
     @Test
@@ -197,10 +198,7 @@ class JournalRewriteTest {
         }
         assertThat(zerosByWriter).as("segments the writer zeroed itself while a spare was being prepared")
                 .hasValue(0);
-        List<String> after = new ArrayList<>();
-        try (Journal j = Journal.open(o, 0, (s, t, b) -> after.add(s + ":" + new String(b, StandardCharsets.UTF_8)))) {
-            assertThat(after).isEqualTo(expected(300));
-        }
+        assertThat(replay(o, 0)).isEqualTo(expected(300));
     }
 
     @Test
@@ -230,10 +228,7 @@ class JournalRewriteTest {
         assertThat(deleters).as("threads that unlinked segments").isNotEmpty().doesNotContain("cairn-journal")
                 .contains("cairn-segments");
         assertThat(spares(disk)).hasSizeLessThanOrEqualTo(SparePool.MAX_SPARES);
-        List<String> after = new ArrayList<>();
-        try (Journal j = Journal.open(o, 200, (s, t, b) -> after.add(s + ":" + new String(b, StandardCharsets.UTF_8)))) {
-            assertThat(after).isEqualTo(expected(301).subList(200, 301));
-        }
+        assertThat(replay(o, 200)).isEqualTo(expected(301).subList(200, 301));
     }
 
     private static long segments(PowerLossFiles disk) {
